@@ -1,0 +1,96 @@
+"""Policies: the rules a case is held to, as scenario parameters (research/domain.md §4).
+
+Defaults follow Chinese law and platform rules; the ``eu_rules`` scenario sets EU values.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .fields import choice, duration, money, number, probability
+
+FREIGHT_PAYERS = ("consumer", "seller", "insured", "free_pickup")
+
+
+@dataclass(frozen=True, kw_only=True)
+class Policy:
+    """Return, refund, repair and escalation rules, and who pays return freight."""
+
+    # Returns and refunds -----------------------------------------------------------------
+    return_window: float = duration(
+        "7d", doc="No-reason return window (CPL Art. 25; M7 Art. 10; EU CRD Art. 9: 14d).")
+    window_start: str = choice(
+        "day_after_signing", options=("day_after_signing", "day_of_possession"),
+        doc="When the window starts: CN counts from the day after signing (M7 Art. 10), "
+            "the EU from physical possession (CRD Art. 9).")
+    refund_deadline: float = duration(
+        "7d", doc="Statutory refund deadline (CPL Art. 25, M7 Art. 13: 7 d after receipt; "
+                  "EU CRD Art. 13: 14 d from notice).")
+    refund_deadline_from: str = choice(
+        "receipt", options=("receipt", "notice"),
+        doc="What the refund deadline counts from: receipt of the goods (CN) or the "
+            "withdrawal notice (EU).")
+    refund_penalty_after: float = duration(
+        "15d", doc="Refund later than this after receipt is penalised (M7 Art. 31).")
+    refund_breach_penalty: float = money(
+        500.0, doc="Penalty per refund past refund_penalty_after (assumption; CPL Art. 56 "
+                   "fines are case by case).")
+    approval_time: float = duration(
+        "4h", doc="Seller approval of a return request when approved by staff (assumption).")
+    approval_timeout: float = duration(
+        "48h", doc="Request auto-approved after this (platform pattern, research/domain.md "
+                   "§3.5; JD 24 h).")
+    ship_back_deadline: float = duration(
+        "7d", doc="Consumer must hand the parcel over within this after approval "
+                  "(platform pattern).")
+    refund_posting: float = duration(
+        "2d", doc="Refund to bank card (WX/Alipay docs: 1-3 working days).")
+
+    # Return freight -----------------------------------------------------------------------
+    return_freight_payer: str = choice(
+        "consumer", options=FREIGHT_PAYERS,
+        doc="Who pays return freight (CPL Art. 25, M7 Art. 18: the consumer unless agreed).")
+    consumer_return_fee: float = money(
+        12.0, doc="Price the consumer pays for a return parcel (assumption, domain.md).")
+    fee_deterrence: float = probability(
+        0.20, doc="Probability a consumer who must pay the fee gives up a wanted return "
+                  "(assumption; range 0.1-0.4).")
+    insurance_payout: float = money(
+        13.0, doc="Freight-insurance payout per return (JAVY; TB10).")
+    insurance_premium_per_order: float = money(
+        0.3, doc="Seller's freight-insurance premium per order (HB2B: from 0.3).")
+    insured_return_uplift: float = number(
+        0.15, min=0.0, max=1.0,
+        doc="Relative increase of returns when freight is insured (assumption; YC).")
+
+    # Repairs (three guarantees, 三包) --------------------------------------------------------
+    failed_repairs_before_exchange: int = number(
+        2, integer=True, min=1, doc="After this many failed repairs: exchange or return (SB).")
+    repair_return_within: float = duration("7d", doc="Fault within this of sale: return (SB).")
+    repair_exchange_within: float = duration(
+        "15d", doc="Fault within this of sale: exchange or repair (SB).")
+    field_sla: float = duration(
+        "72h", doc="Target for a visit after booking (JD 24 h install promise; assumption).")
+
+    # Complaints and escalation -----------------------------------------------------------
+    complaint_probability: float = probability(
+        0.25, doc="Probability a failed case (unresolved, abandoned, deadline missed) raises a "
+                  "complaint (assumption; platform intervention ~2% of cases).")
+    escalation_after: float = duration(
+        "24h", doc="Consumer may ask the platform to intervene after this (JDR).")
+    merchant_response: float = duration("24h", doc="Merchant answers a dispute within (JDR).")
+    platform_ruling: float = duration("48h", doc="Platform rules within (EBAY 48 h; JDR).")
+    ruling_execution: float = duration("24h", doc="Ruling executed within (JDR).")
+    authority_probability: float = probability(
+        0.01, doc="Share of platform complaints that reach the authorities (12315; derived, "
+                  "research/domain.md §3.8).")
+    authority_accept: float = duration("9d", doc="Authority accepts within 7 working days "
+                                                 "(CPLR Art. 46) = 9 calendar days.")
+    authority_mediation: float = duration("60d", doc="Mediation ends within (CPLR Art. 46).")
+    complaint_resolution_rate: float = probability(
+        0.70, doc="Share of complaints resolved in the consumer's favour (CCA 2024: 66-72%).")
+
+    # Service targets ---------------------------------------------------------------------
+    contact_sla: float = duration(
+        "24h", doc="A case resolved within this counts as quick (TARP 'resolved quickly'; "
+                   "domain.md §2.3).")

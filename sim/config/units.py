@@ -1,0 +1,77 @@
+"""Durations with units.
+
+The simulation clock runs in **hours**. Scenario files write durations with a unit
+(``"45s"``, ``"6min"``, ``"2h"``, ``"3d"``, ``"1w"``); this module turns them into hours and
+back into readable text. A bare number is refused for a duration, because "is 30 seconds or
+minutes?" is exactly the silent guess the scenario rules forbid.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+
+#: Hours per unit; the clock unit is the hour.
+UNITS_IN_HOURS: dict[str, float] = {
+    "s": 1 / 3600,
+    "sec": 1 / 3600,
+    "min": 1 / 60,
+    "h": 1.0,
+    "d": 24.0,
+    "w": 168.0,
+}
+SECOND = UNITS_IN_HOURS["s"]
+MINUTE = UNITS_IN_HOURS["min"]
+HOUR = 1.0
+DAY = 24.0
+WEEK = 168.0
+
+_DURATION = re.compile(r"^\s*([+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?)\s*([a-z]+)\s*$")
+ALLOWED_DURATION = 'a duration with a unit such as "45s", "6min", "2h", "3d" or "1w"'
+
+
+def parse_duration(text: object) -> float:
+    """Convert a duration string to hours.
+
+    Parameters
+    ----------
+    text : str
+        A number followed by one of ``s``, ``min``, ``h``, ``d``, ``w``; ``"inf"`` for an
+        unbounded duration.
+
+    Returns
+    -------
+    float
+        The duration in hours.
+
+    Raises
+    ------
+    ValueError
+        If the text is not a number with a known unit.
+    """
+    if not isinstance(text, str):
+        raise ValueError(ALLOWED_DURATION)
+    if text.strip().lower() in {"inf", "infinite", "never"}:
+        return math.inf
+    match = _DURATION.match(text.lower())
+    if not match or match.group(2) not in UNITS_IN_HOURS:
+        raise ValueError(ALLOWED_DURATION)
+    value = float(match.group(1)) * UNITS_IN_HOURS[match.group(2)]
+    if not math.isfinite(value):
+        raise ValueError(ALLOWED_DURATION)
+    return value
+
+
+def format_duration(hours: float) -> str:
+    """Write a duration in hours back in the largest unit that keeps it readable."""
+    if math.isinf(hours):
+        return "inf"
+    for unit, size in (("w", WEEK), ("d", DAY), ("h", HOUR), ("min", MINUTE)):
+        count = hours / size
+        if abs(count) >= 1 and abs(count - round(count)) < 1e-9:
+            return f"{round(count)}{unit}"
+    if abs(hours) >= 1:
+        return f"{hours:g}h"
+    if abs(hours) >= MINUTE:
+        return f"{hours / MINUTE:g}min"
+    return f"{hours / SECOND:g}s"

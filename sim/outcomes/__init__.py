@@ -1,0 +1,1 @@
+"""Outcomes: cost ledger summaries, satisfaction, KPIs and the scorecard."""

@@ -1,0 +1,201 @@
+"""The in-house contact centre: rostered agent groups, skills routing, abandonment, retrials.
+
+One contact attempt (``_reach_agent``) queues at the first group skilled for the case type and
+channel; after ``overflow_after`` it also queues at the overflow group and takes whichever
+answers first. It ends in service, abandonment (patience runs out) or a busy signal (the
+group's queue for that channel is full). A consumer who abandons or is blocked tries again with
+``retry_probability`` after ``retry_delay``, up to ``max_attempts``. An answered contact
+resolves with the group's FCR; otherwise the consumer comes back after ``repeat_delay``, with a
+longer handle time, until ``max_contacts``.
+
+Per-case draws come from :class:`~sim.streams.CaseDraws`, column k serving the case's k-th
+attempt, so every design sees the same patience, handle-time luck and FCR luck per case.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Generator
+
+from ...config.registry import register_provider
+from ...config.vocab import CHANNELS
+from ..base import ContactResult, Provider
+from .contact_params import ContactCentreParams
+from .roster import RosteredPool
+
+
+class _Group:
+    """Run-time state of one agent group: one pool of slots per channel set."""
+
+    def __init__(self, env, name, params):
+        self.name = name
+        self.params = params
+        self.slowdown = 1 + params.concurrency_slowdown * (params.concurrency - 1)
+        self.pool = RosteredPool(env, params.agents_by_hour() * params.concurrency)
+        self.waiting_by_channel = dict.fromkeys(CHANNELS, 0)
+
+
+@register_provider("in_house", "contact", ContactCentreParams)
+class ContactCentre(Provider):
+    """In-house contact centre: own agents on rosters, by skill and channel."""
+
+    stage = "contact"
+
+    def __init__(self, world, params: ContactCentreParams, name: str = "in_house"):
+        super().__init__(world, params, name)
+        self.groups = {n: _Group(self.env, n, g) for n, g in params.groups.items()}
+        self._attempt = world.records.add("contact_attempt_index", "i2", 0,
+                                          "next free draw column for contact attempts")
+        self._route: dict[tuple[int, int], _Group] = {}
+
+    # --- the service ------------------------------------------------------------------------
+    def serve(self, case: int, handle_factor: float = 1.0,
+              fcr_override: float | None = None) -> Generator:
+        """Contact stage for ``case``: returns a :class:`ContactResult` when done.
+
+        Parameters
+        ----------
+        case : int
+            Case index.
+        handle_factor : float
+            Multiplies handle times (e.g. a warm hand-over from a bot).
+        fcr_override : float, optional
+            FCR to use instead of the group's (e.g. smart diagnosis).
+        """
+        p, rec, draws = self.params, self.world.records, self.world.draws
+        cases = self.world.cases
+        case_type, channel = cases.type_name(case), cases.channel_name(case)
+        answered = 0
+        while True:
+            attempts = 0
+            while True:
+                k = int(self._attempt[case])
+                self._attempt[case] += 1
+                rec["attempts"][case] += 1
+                outcome, group, held = yield from self._reach_agent(case, case_type, channel, k)
+                if outcome == "served":
+                    break
+                rec["abandonments" if outcome == "abandoned" else "blocked"][case] += 1
+                attempts += 1
+                if (attempts >= p.max_attempts
+                        or draws.uniform("contact/retry", case, k) >= p.retry_probability):
+                    return ContactResult("unresolved" if answered else outcome)
+                yield self.env.timeout(draws.value("contact/retry_delay", p.retry_delay, case, k))
+            answered += 1
+            rec["contacts"][case] += 1
+            yield from self._handle(case, case_type, channel, group, held, k, answered,
+                                    handle_factor)
+            fcr = group.params.fcr if fcr_override is None else fcr_override
+            if draws.uniform("contact/fcr", case, k) < fcr:
+                return ContactResult("resolved")
+            if answered >= p.max_contacts:
+                return ContactResult("unresolved")
+            yield self.env.timeout(draws.value("contact/repeat_delay", p.repeat_delay, case, k))
+
+    def _handle(self, case, case_type, channel, group, held, k, answered, handle_factor):
+        p, rec, draws = self.params, self.world.records, self.world.draws
+        dist = p.handle_dist(case_type, channel)
+        duration = draws.value("contact/handle", dist, case, k) * group.params.handle_time_factor
+        duration *= group.slowdown * handle_factor
+        if answered > 1:
+            duration *= p.repeat_handle_factor
+        if p.transfer_probability and draws.uniform("contact/transfer", case, k) < \
+                p.transfer_probability:
+            rec["transfers"][case] += 1
+            duration += draws.value("contact/transfer_time", p.transfer_time, case, k)
+        try:
+            yield self.env.timeout(duration)
+        finally:
+            group.pool.release(held)
+        rec["staff_time_h"][case] += duration / group.params.concurrency
+        self.world.ledger.charge(case=case, time=self.env.now, component="contact",
+                                 kind="variable", amount=p.cost_per_contact.get(channel, 0.0))
+
+    def _reach_agent(self, case: int, case_type: str, channel: str, k: int) -> Generator:
+        """One attempt: returns ``(outcome, group, granted request or None)``."""
+        env, rec = self.env, self.world.records
+        primary = self._group_for(case_type, channel)
+        cap = self.params.queue_capacity.get(channel)
+        if cap is not None and primary.waiting_by_channel[channel] >= cap:
+            return "blocked", primary, None
+        patience_dist = self.params.patience.get(channel)
+        patience = (math.inf if patience_dist is None
+                    else self.world.draws.value("contact/patience", patience_dist, case, k))
+        priority = self.params.priorities.get(case_type, 0)
+        arrived = env.now
+        requests = {primary: primary.pool.request(priority)}
+        self._wait(primary, channel, +1)
+        overflow = (self.groups[primary.params.overflow_to]
+                    if primary.params.overflow_to else None)
+        try:
+            deadline = arrived + patience
+            if overflow is not None and primary.params.overflow_after < patience:
+                first = yield requests[primary] | env.timeout(primary.params.overflow_after)
+                if requests[primary] not in first:
+                    requests[overflow] = overflow.pool.request(priority)
+                    self._wait(overflow, channel, +1)
+            pending = list(requests.values())
+            if not any(r.triggered for r in pending):
+                wait_left = deadline - env.now
+                events = pending + ([env.timeout(wait_left)] if math.isfinite(wait_left) else [])
+                yield env.any_of(events)
+            granted = [g for g, r in requests.items() if r.triggered]
+        finally:
+            for g in requests:
+                self._wait(g, channel, -1)
+        # Keep the first grant; give back or withdraw every other request.
+        chosen = granted[0] if granted else None
+        for g, r in requests.items():
+            if g is chosen:
+                continue
+            if r.triggered:
+                g.pool.release(r)
+            else:
+                r.cancel()
+        wait = env.now - arrived
+        if rec["attempts"][case] == 1:
+            rec["queued"][case] = wait > 0
+            rec["first_attempt_wait_h"][case] = wait
+        if chosen is None:
+            return "abandoned", primary, None
+        if math.isnan(rec["first_response_at"][case]):
+            rec["first_response_at"][case] = env.now
+            rec["first_wait_h"][case] = wait
+        return "served", chosen, requests[chosen]
+
+    def _wait(self, group: _Group, channel: str, delta: int) -> None:
+        group.pool.waiting += delta
+        group.waiting_by_channel[channel] += delta
+
+    def _group_for(self, case_type: str, channel: str) -> _Group:
+        name = self.params.primary_group(case_type, channel)
+        return self.groups[name]
+
+    # --- accounting and monitoring ------------------------------------------------------------
+    def finish(self) -> None:
+        """Book agent hours on the floor in [0, horizon) as fixed cost, day by day."""
+        horizon = self.world.scenario.run.horizon
+        hours = int(math.ceil(horizon))
+        for name, group in self.groups.items():
+            g = group.params
+            roster = g.agents_by_hour()
+            for day_start in range(0, hours, 24):
+                span = range(day_start, min(day_start + 24, hours))
+                floor_hours = float(sum(roster[h % 168] for h in span))
+                if floor_hours == 0:
+                    continue
+                self.world.ledger.charge(
+                    case=-1, time=float(day_start), component=f"staff:{name}", kind="fixed",
+                    amount=floor_hours * g.cost_per_floor_hour, hours=floor_hours)
+                training = floor_hours * g.attrition_per_year * g.cost_per_hire / (365 * 24)
+                self.world.ledger.charge(
+                    case=-1, time=float(day_start), component=f"training:{name}", kind="fixed",
+                    amount=training, hours=0.0)
+
+    def queue_lengths(self) -> dict[str, int]:
+        return {f"contact:{n}": g.pool.waiting for n, g in self.groups.items()}
+
+    def busy(self) -> dict[str, tuple[float, float]]:
+        return {f"contact:{n}": (g.pool.busy() / g.params.concurrency,
+                                 g.pool.on_duty() / g.params.concurrency)
+                for n, g in self.groups.items()}

@@ -1,0 +1,134 @@
+"""Per-case records and the cost ledger, both columnar.
+
+A run keeps one numpy array per field, one row per case (not a Python object per event), and
+the ledger keeps parallel lists of entries. Both become pandas tables at the end of a run.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .config.vocab import TERMINAL_CODE, TERMINAL_STATES
+
+NAN = np.nan
+
+#: Core per-case fields: name -> (dtype, fill, meaning). Providers may add their own with
+#: :meth:`CaseRecords.add`.
+FIELDS: dict[str, tuple[str, object, str]] = {
+    "first_response_at": ("f8", NAN, "time of the first answer by a person, bot or peer (h)"),
+    "first_wait_h": ("f8", NAN, "wait of the first answered contact (h)"),
+    "queued": ("?", False, "the first contact attempt had to wait for an agent"),
+    "first_attempt_wait_h": ("f8", NAN, "time in queue of the first attempt, answered or not (h)"),
+    "closed_at": ("f8", NAN, "time the case reached its terminal state (h)"),
+    "terminal": ("i1", 0, "terminal state code (see TERMINAL_STATES)"),
+    "contacts": ("i2", 0, "contacts answered by staff or bot"),
+    "attempts": ("i2", 0, "attempts to reach an agent (answered, abandoned or blocked)"),
+    "abandonments": ("i2", 0, "times the consumer left a queue"),
+    "blocked": ("i2", 0, "times the consumer found the queue full"),
+    "transfers": ("i2", 0, "cold transfers between agents"),
+    "staff_time_h": ("f8", 0.0, "agent time spent on the case (h)"),
+    "bot_handled": ("?", False, "a chatbot handled a contact"),
+    "bot_resolved": ("?", False, "a chatbot resolved the case"),
+    "community_answered": ("?", False, "a peer answered in the community"),
+    "consumer_paid_fee": ("?", False, "the consumer paid a fee (e.g. return freight)"),
+    "return_sent": ("?", False, "goods were sent back"),
+    "goods_received_at": ("f8", NAN, "returned goods received by the seller (h)"),
+    "refund_at": ("f8", NAN, "refund posted to the consumer (h)"),
+    "refund_due_at": ("f8", NAN, "statutory refund deadline (h)"),
+    "replacement_at": ("f8", NAN, "replacement delivered (h)"),
+    "booked_at": ("f8", NAN, "field visit booked (h)"),
+    "visits": ("i2", 0, "field visits"),
+    "service_done_at": ("f8", NAN, "field service completed (h)"),
+    "complaint": ("?", False, "a complaint was raised on this case"),
+    "complaint_closed_at": ("f8", NAN, "complaint closed (h)"),
+    "authority": ("?", False, "the complaint reached the authorities"),
+    "recovered": ("?", False, "a failure on the case was put right"),
+    "statutory_applicable": ("?", False, "a statutory deadline applied to the case"),
+    "statutory_met": ("?", True, "every statutory deadline that applied was met"),
+}
+
+
+class CaseRecords:
+    """Columnar records of every case of one run.
+
+    Parameters
+    ----------
+    n : int
+        Number of cases.
+    """
+
+    def __init__(self, n: int):
+        self.n = n
+        self.columns: dict[str, np.ndarray] = {}
+        self.meanings: dict[str, str] = {}
+        for name, (dtype, fill, meaning) in FIELDS.items():
+            self.add(name, dtype, fill, meaning)
+
+    def add(self, name: str, dtype: str, fill: object, meaning: str) -> np.ndarray:
+        """Add a column (idempotent) and return its array."""
+        if name not in self.columns:
+            self.columns[name] = np.full(self.n, fill, dtype=dtype)
+            self.meanings[name] = meaning
+        return self.columns[name]
+
+    def __getitem__(self, name: str) -> np.ndarray:
+        return self.columns[name]
+
+    def close(self, case: int, state: str, at: float) -> None:
+        """Put ``case`` in terminal ``state`` at time ``at`` (exactly once)."""
+        if self.columns["terminal"][case] != 0:
+            raise RuntimeError(f"case {case} closed twice "
+                               f"({TERMINAL_STATES[self.columns['terminal'][case]]}, {state})")
+        self.columns["terminal"][case] = TERMINAL_CODE[state]
+        self.columns["closed_at"][case] = at
+
+    def to_frame(self) -> pd.DataFrame:
+        """The records as a table; ``terminal`` as its state name."""
+        frame = pd.DataFrame(self.columns)
+        frame["terminal"] = pd.Categorical.from_codes(frame["terminal"], TERMINAL_STATES)
+        return frame
+
+
+COST_KINDS = ("fixed", "variable", "penalty")
+
+
+class Ledger:
+    """Every cost of a run, one entry per charge.
+
+    An entry belongs either to a case (``case >= 0``) or to staffed time (``case == -1`` with
+    ``hours`` > 0), so the totals reconcile with the cases and the rosters.
+    """
+
+    def __init__(self) -> None:
+        self._case: list[int] = []
+        self._time: list[float] = []
+        self._component: list[str] = []
+        self._kind: list[str] = []
+        self._amount: list[float] = []
+        self._hours: list[float] = []
+
+    def charge(self, *, case: int, time: float, component: str, kind: str, amount: float,
+               hours: float = 0.0) -> None:
+        """Add an entry. ``kind`` is one of ``fixed``, ``variable``, ``penalty``."""
+        if kind not in COST_KINDS:
+            raise ValueError(f"cost kind {kind!r} is not one of {COST_KINDS}")
+        if amount == 0:
+            return
+        self._case.append(case)
+        self._time.append(time)
+        self._component.append(component)
+        self._kind.append(kind)
+        self._amount.append(float(amount))
+        self._hours.append(float(hours))
+
+    def to_frame(self) -> pd.DataFrame:
+        """The entries as a table."""
+        return pd.DataFrame({
+            "case": np.asarray(self._case, dtype=np.int64),
+            "time": np.asarray(self._time, dtype=float),
+            "component": pd.Categorical(self._component),
+            "kind": pd.Categorical(self._kind, categories=COST_KINDS),
+            "amount": np.asarray(self._amount, dtype=float),
+            "hours": np.asarray(self._hours, dtype=float),
+        })

@@ -1,0 +1,113 @@
+"""Named random streams: the only source of randomness in the model.
+
+Each stream is a :class:`numpy.random.Generator` seeded by ``SeedSequence(seed,
+spawn_key=(replication, *words(name)))``, where ``words`` is a stable digest of the stream's
+name (never Python's salted ``hash()``, never an order of creation). So:
+
+- a stream's draws depend only on (seed, replication, name);
+- a design that uses an extra stream leaves every other stream's draws unchanged;
+- replication r of every design sees the same demand and the same per-case draws
+  (common random numbers).
+
+Per-case draws (:class:`CaseDraws`) are drawn for all cases at once when the cases are
+created: a matrix of uniforms per purpose (``"patience"``, ``"handle"``, ...), one row per
+case and one column per attempt. Designs turn them into their own durations by inverse
+transform, so the same case gets the same luck in every design.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from functools import cache
+
+import numpy as np
+
+from .config.distributions import Dist
+
+
+@cache
+def _name_words(name: str) -> tuple[int, ...]:
+    digest = hashlib.blake2b(name.encode("utf-8"), digest_size=16).digest()
+    return tuple(int.from_bytes(digest[i:i + 4], "little") for i in range(0, 16, 4))
+
+
+class Streams:
+    """The named streams of one replication.
+
+    Parameters
+    ----------
+    seed : int
+        The master seed.
+    replication : int
+        Replication number (0-based).
+    """
+
+    def __init__(self, seed: int, replication: int):
+        if seed < 0 or replication < 0:
+            raise ValueError("seed and replication must be >= 0")
+        self.seed = int(seed)
+        self.replication = int(replication)
+        self._generators: dict[str, np.random.Generator] = {}
+
+    def seed_sequence(self, name: str) -> np.random.SeedSequence:
+        """The seed sequence behind stream ``name``."""
+        return np.random.SeedSequence(self.seed, spawn_key=(self.replication, *_name_words(name)))
+
+    def rng(self, name: str) -> np.random.Generator:
+        """The generator of stream ``name`` (created on first use, then reused)."""
+        gen = self._generators.get(name)
+        if gen is None:
+            gen = np.random.Generator(np.random.PCG64(self.seed_sequence(name)))
+            self._generators[name] = gen
+        return gen
+
+
+class CaseDraws:
+    """Per-case uniforms, drawn for every case at once, by purpose.
+
+    ``uniforms(purpose)`` is an ``(n_cases, slots)`` matrix from stream ``"case/<purpose>"``;
+    ``values(purpose, dist)`` turns it into draws of ``dist`` (cached per distribution).
+    Column k serves a case's k-th use of that purpose (its k-th contact, k-th visit, ...);
+    uses beyond ``slots`` come from a spill stream, which is still per case and per purpose.
+    """
+
+    def __init__(self, streams: Streams, n_cases: int, slots: int = 6):
+        self.streams = streams
+        self.n_cases = n_cases
+        self.slots = slots
+        self._uniforms: dict[str, np.ndarray] = {}
+        self._values: dict[tuple[str, Dist], np.ndarray] = {}
+
+    def uniforms(self, purpose: str) -> np.ndarray:
+        """The ``(n_cases, slots)`` matrix of uniforms for ``purpose``."""
+        u = self._uniforms.get(purpose)
+        if u is None:
+            u = self.streams.rng(f"case/{purpose}").random((self.n_cases, self.slots))
+            self._uniforms[purpose] = u
+        return u
+
+    def uniform(self, purpose: str, case: int, k: int = 0) -> float:
+        """Uniform for ``case``'s ``k``-th use of ``purpose``."""
+        if k < self.slots:
+            return float(self.uniforms(purpose)[case, k])
+        return float(self._spill(purpose, case, k))
+
+    def values(self, purpose: str, dist: Dist) -> np.ndarray:
+        """``dist`` applied to the uniforms of ``purpose`` (vectorised, cached)."""
+        key = (purpose, dist)
+        vals = self._values.get(key)
+        if vals is None:
+            vals = dist.ppf(self.uniforms(purpose))
+            self._values[key] = vals
+        return vals
+
+    def value(self, purpose: str, dist: Dist, case: int, k: int = 0) -> float:
+        """Draw of ``dist`` for ``case``'s ``k``-th use of ``purpose``."""
+        if k < self.slots:
+            return float(self.values(purpose, dist)[case, k])
+        return float(dist.ppf(self._spill(purpose, case, k)))
+
+    def _spill(self, purpose: str, case: int, k: int) -> float:
+        # Rare: a case that needs more uses than slots. Seeded per (purpose, case, k) so it
+        # stays independent of event order.
+        return float(self.streams.rng(f"case/{purpose}/{case}/{k}").random())

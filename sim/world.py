@@ -1,0 +1,122 @@
+"""The SimPy world of one run: environment, cases, draws, records, ledger, providers.
+
+Built by :mod:`sim.model` for one (design, replication); journeys and providers reach
+everything they need through it. Nothing here touches files or global state.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import simpy
+
+from .config.registry import OVERLAYS, PROVIDERS, load_all
+from .config.schema import Design, Scenario
+from .config.vocab import STAGES
+from .demand import CaseTable
+from .records import CaseRecords, Ledger
+from .streams import CaseDraws, Streams
+
+
+@dataclass
+class Monitor:
+    """Hourly samples of queues, busy servers and open cases (for backlog figures)."""
+
+    times: list[float] = field(default_factory=list)
+    open_cases: list[int] = field(default_factory=list)
+    queues: dict[str, list[int]] = field(default_factory=dict)
+    busy: dict[str, list[float]] = field(default_factory=dict)
+    on_duty: dict[str, list[float]] = field(default_factory=dict)
+
+
+class World:
+    """Everything one run of one design shares.
+
+    Parameters
+    ----------
+    scenario : Scenario
+        The checked scenario.
+    design : Design
+        The design being run.
+    streams : Streams
+        Named streams of this replication.
+    cases : CaseTable
+        The replication's cases (same for every design).
+    """
+
+    def __init__(self, scenario: Scenario, design: Design, streams: Streams, cases: CaseTable):
+        load_all()
+        self.scenario = scenario
+        self.design = design
+        self.streams = streams
+        self.cases = cases
+        self.env = simpy.Environment()
+        self.draws = CaseDraws(streams, len(cases))
+        self.records = CaseRecords(len(cases))
+        self.ledger = Ledger()
+        self.monitor = Monitor()
+        self.open_cases = 0
+        self.providers: dict[str, Any] = {}
+        self._all: list[Any] = []
+        for stage in STAGES:
+            if not design.has(stage):
+                continue
+            assignment = design.stages[stage]
+            entry = PROVIDERS[(assignment.provider, stage)]
+            provider = entry.factory(self, assignment.params, assignment.provider)
+            self.providers[stage] = provider
+            self._all.append(provider)
+        for name, overlay in design.overlays.items():
+            entry = OVERLAYS[name]
+            wrapped = entry.factory(self, overlay.params, name, self.providers[entry.stage])
+            self.providers[entry.stage] = wrapped
+            self._all.append(wrapped)
+
+    def stage(self, name: str) -> Any:
+        """The provider (with its overlays) serving stage ``name``."""
+        return self.providers[name]
+
+    def start(self) -> None:
+        """Start providers' processes and the hourly monitor."""
+        for provider in self._all:
+            provider.start()
+        self.env.process(self._sample())
+
+    def finish(self) -> None:
+        """Let providers book their staffed-time costs."""
+        for provider in self._all:
+            provider.finish()
+
+    def close(self, case: int, state: str) -> None:
+        """Put ``case`` in its terminal ``state`` now."""
+        self.records.close(case, state, self.env.now)
+        self.open_cases -= 1
+
+    def _sample(self):
+        horizon = self.scenario.run.horizon
+        mon = self.monitor
+        while self.env.now <= horizon:
+            mon.times.append(self.env.now)
+            mon.open_cases.append(self.open_cases)
+            for provider in self._all:
+                for name, length in provider.queue_lengths().items():
+                    mon.queues.setdefault(name, []).append(length)
+                for name, (busy, duty) in provider.busy().items():
+                    mon.busy.setdefault(name, []).append(busy)
+                    mon.on_duty.setdefault(name, []).append(duty)
+            yield self.env.timeout(1.0)
+
+    def monitor_frame(self):
+        """The hourly samples as a pandas table (one column per queue / pool)."""
+        import pandas as pd
+
+        mon = self.monitor
+        data: dict[str, Any] = {"time_h": np.asarray(mon.times), "open_cases": mon.open_cases}
+        for name, values in mon.queues.items():
+            data[f"queue:{name}"] = values
+        for name, values in mon.busy.items():
+            data[f"busy:{name}"] = values
+            data[f"on_duty:{name}"] = mon.on_duty[name]
+        return pd.DataFrame(data)
