@@ -1,14 +1,17 @@
-"""Inquiries: one contact stage (answer), nothing after it."""
+"""Inquiries: one contact stage (answer), then a complaint if it failed."""
 
 from __future__ import annotations
 
 from collections.abc import Generator
 
 from . import journey
+from .escalation import after_failure
 
 
 @journey("inquiry")
 def inquiry(world, case: int) -> Generator:
     """Contact (answer). Returns the terminal state."""
     result = yield from world.stage("contact").serve(case)
-    return result.outcome
+    if result.resolved:
+        return "resolved"
+    return (yield from after_failure(world, case, result.outcome))
