@@ -79,6 +79,15 @@ def generate(scenario: Scenario, streams: Streams) -> CaseTable:
     return _order_cases(scenario, streams)
 
 
+def _profile_ppf(weights: tuple[float, ...], u: np.ndarray) -> np.ndarray:
+    """Hour of day (continuous, in [0, 24)) for uniforms ``u`` under a piecewise-constant profile."""
+    w = np.asarray(weights) / np.sum(weights)
+    cum = np.concatenate([[0.0], np.cumsum(w)])
+    hour = np.minimum(np.searchsorted(cum, u, side="right") - 1, 23)
+    within = (u - cum[hour]) / np.where(w[hour] > 0, w[hour], 1.0)
+    return hour + np.clip(within, 0.0, 1.0 - 1e-12)
+
+
 def _poisson_cases(scenario: Scenario, streams: Streams) -> CaseTable:
     spec = scenario.demand.poisson
     horizon = scenario.run.horizon
@@ -154,6 +163,15 @@ def _order_cases(scenario: Scenario, streams: Streams) -> CaseTable:
     else:
         order_idx, created = np.empty(0, int), np.empty(0)
         types = np.empty(0, np.int8)
+    if demand.contact_profile is not None:
+        # Cases keep their day but take their hour of day from the contact profile: consumers
+        # raise cases when they are awake, whatever the lag after delivery says.
+        u_hour = streams.rng("demand/contact_hour").random(created.size)
+        created = np.floor(created / DAY) * DAY + _profile_ppf(demand.contact_profile, u_hour)
+        limit = window_end[order_idx] if order_idx.size else created
+        is_return = np.isin(types, [CASE_TYPES.index(t) for t in RETURN_TYPES])
+        created = np.where(is_return, np.minimum(created, limit), created)
+        created = np.maximum(created, delivered[order_idx])  # never before delivery
     keep = (created >= 0) & (created < scenario.run.horizon)
     order_idx, created, types = order_idx[keep], created[keep], types[keep]
     # Stable order: by time, ties by type then order, so the table does not depend on dict order.

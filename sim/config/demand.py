@@ -81,6 +81,11 @@ class Demand:
                                     doc="Relative order intensity by hour of day (0-23).")
     weekly_profile: tuple = profile(FLAT_WEEK, length=7,
                                     doc="Relative order intensity by weekday (Mon-Sun).")
+    contact_profile: tuple | None = profile(
+        None, length=24,
+        doc="Relative intensity of raising cases by hour of day; cases keep their day and get "
+            "an hour from this profile (Z15: >50% of chats 10:00-15:00). Left out: the time "
+            "that follows from order, delivery and lag.")
     history: float = duration("21d", doc="Orders placed this long before the start still raise "
                                          "cases inside the run (avoids an empty start).")
     delivery_lag: Dist = dist({"dist": "triangular", "min": "1d", "mode": "2d", "max": "4d"},

@@ -246,6 +246,9 @@ def mapping(value_field: Any, default: Any = REQUIRED, *, doc: str,
     def dump_map(value: dict[str, Any]) -> dict[str, Any]:
         return {k: inner["dump"](v) for k, v in value.items()}
 
+    if isinstance(default, dict):
+        default = parse(default, "(default)")  # defaults are written like file values
+
     return _field(default, parse, doc, "mapping", allowed, dump=dump_map, unit=inner["unit"])
 
 
@@ -268,7 +271,7 @@ def items(cls: type, default: Any = REQUIRED, *, doc: str) -> Any:
         return tuple(out)
 
     if isinstance(default, list):
-        default = tuple(default)
+        default = parse(default, "(default)")
     return _field(default, parse, doc, "list of tables", allowed,
                   dump=lambda v: [dump(x) for x in v])
 
