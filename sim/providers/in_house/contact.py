@@ -116,7 +116,10 @@ class ContactCentre(Provider):
         env, rec = self.env, self.world.records
         primary = self._group_for(case_type, channel)
         cap = self.params.queue_capacity.get(channel)
-        if cap is not None and primary.waiting_by_channel[channel] >= cap:
+        # Blocked only when the waiting room is full and no server is free (with cap 0, an
+        # idle agent still answers: M/M/c/c).
+        all_held = len(primary.pool.resource.users) >= primary.pool.resource.capacity
+        if cap is not None and primary.waiting_by_channel[channel] >= cap and all_held:
             return "blocked", primary, None
         patience_dist = self.params.patience.get(channel)
         patience = (math.inf if patience_dist is None

@@ -1,0 +1,143 @@
+"""Returns and exchanges: request, approval, the consumer's decision, the parcel, the remedy.
+
+:func:`return_goods` is the whole journey of a return or exchange (research/domain.md §3.4,
+§3.5, §4.1, §4.2):
+
+1. **Request** at the contact stage (a failed contact ends in :func:`after_failure`).
+2. **Approval** by the seller's staff after an exponential time of mean
+   ``policy.approval_time``, or automatically after ``policy.approval_timeout``, whichever is
+   first (platform pattern; JD 24 h).
+3. **Freight.** ``consumer``: with ``policy.fee_deterrence`` the consumer gives up the return
+   (``withdrawn``), else pays ``policy.consumer_return_fee`` (``consumer_paid_fee``) and the
+   platform pays no parcel. ``insured``: the seller pays the freight-insurance premium and the
+   insurer pays the carrier. ``seller`` / ``free_pickup``: the platform pays the parcel.
+4. **Collection** by the design's logistics stage (pickup or drop-off, transit, inspection).
+5. **Remedy.** A return is refunded ``policy.refund_posting`` after inspection (unless the
+   ``instant_refund`` overlay refunded it at the scan). The statutory deadline is
+   ``policy.refund_deadline`` from receipt of the goods (CN: CPL Art. 25, M7 Art. 13) or from
+   the request (EU: CRD Art. 13, ``refund_deadline_from = "notice"``); a refund later than
+   ``policy.refund_penalty_after`` after receipt (M7 Art. 31) costs
+   ``policy.refund_breach_penalty`` and may raise a complaint. An exchange ends when the
+   replacement arrives.
+
+A lost parcel (the logistics provider handles re-contact and compensation) is the platform's
+risk: the consumer is refunded, or gets the replacement, anyway; the loss counts as receipt
+for the deadline.
+
+The three-guarantees remedy of a failed repair (三包, ``request_contact=False``) is a quality
+fault: no new request, no approval, and the seller pays transport (CPL Art. 24).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Generator
+
+from ..config.vocab import RETURN_TYPES
+from . import journey
+from .escalation import after_failure
+
+
+def return_goods(world, case: int, exchange: bool, request_contact: bool = True) -> Generator:
+    """Return (refund) or exchange the goods of ``case``; returns the terminal state.
+
+    Parameters
+    ----------
+    world : World
+        The run.
+    case : int
+        The case.
+    exchange : bool
+        Ship a replacement instead of refunding.
+    request_contact : bool
+        The consumer first requests the return through the contact stage and the seller
+        approves it; False for the three-guarantees remedy after failed repairs, which the
+        engineer has already decided (and the seller pays the freight).
+    """
+    env, rec, policy = world.env, world.records, world.scenario.policy
+    requested_at = env.now
+    seller_pays = True
+    if request_contact:
+        result = yield from world.stage("contact").serve(case)
+        if not result.resolved:
+            return (yield from after_failure(world, case, result.outcome))
+        yield env.timeout(_approval_delay(world, case))
+        payer = policy.return_freight_payer
+        if payer == "consumer":
+            if world.draws.uniform("returns/fee_deterrence", case) < policy.fee_deterrence:
+                return "withdrawn"
+            rec["consumer_paid_fee"][case] = True
+            seller_pays = False
+        elif payer == "insured":
+            _charge_premium(world, case)
+            seller_pays = False
+    received = yield from world.stage("logistics").collect_return(
+        case, seller_pays=seller_pays, refund=not exchange)
+    if exchange:
+        yield from world.stage("logistics").ship_replacement(case)
+        return "resolved"
+    return (yield from _refund(world, case, requested_at, received))
+
+
+def _approval_delay(world, case: int) -> float:
+    """Staff approval (exponential, mean ``approval_time``) capped by the auto-approval."""
+    policy = world.scenario.policy
+    if policy.approval_time <= 0:
+        return 0.0
+    u = world.draws.uniform("returns/approval", case)
+    staff = -policy.approval_time * math.log1p(-u)
+    return min(staff, policy.approval_timeout)
+
+
+def _charge_premium(world, case: int) -> None:
+    """The seller's freight-insurance premium, spread over the returns it pays for.
+
+    The premium is paid on every order, but only orders with a return become cases; each
+    return case carries ``premium / (returns per order of its category)``, so the premiums
+    booked match premium x orders in expectation and every yuan belongs to a case.
+    """
+    policy, cases = world.scenario.policy, world.cases
+    per_order = 1.0
+    category = int(cases.category[case])
+    if category >= 0:
+        rates = world.scenario.demand.categories[cases.categories[category]].rates
+        uplift = 1 + policy.insured_return_uplift
+        per_order = sum(min(1.0, rates.get(t, 0.0) * uplift) for t in RETURN_TYPES) or 1.0
+    world.ledger.charge(case=case, time=world.env.now, component="freight_insurance",
+                        kind="variable", amount=policy.insurance_premium_per_order / per_order)
+
+
+def _refund(world, case: int, requested_at: float, received: bool) -> Generator:
+    """Post the refund, check the statutory deadline and the penalty; the terminal state."""
+    env, rec, policy = world.env, world.records, world.scenario.policy
+    # A lost parcel counts as received when the loss is known (the platform's risk).
+    receipt = rec["goods_received_at"][case] if received else env.now
+    if math.isnan(rec["refund_at"][case]):
+        yield env.timeout(policy.refund_posting)
+        rec["refund_at"][case] = env.now
+    elif rec["refund_at"][case] > env.now:
+        yield env.timeout(rec["refund_at"][case] - env.now)  # an instant refund still posting
+    refund_at = rec["refund_at"][case]
+    start = requested_at if policy.refund_deadline_from == "notice" else receipt
+    due = start + policy.refund_deadline
+    rec["refund_due_at"][case] = due
+    rec["statutory_applicable"][case] = True
+    if refund_at > due:
+        rec["statutory_met"][case] = False
+    if refund_at - receipt > policy.refund_penalty_after:
+        world.ledger.charge(case=case, time=env.now, component="refund_breach", kind="penalty",
+                            amount=policy.refund_breach_penalty)
+        return (yield from after_failure(world, case, "resolved"))
+    return "resolved"
+
+
+@journey("return_refund")
+def return_refund(world, case: int) -> Generator:
+    """Return and refund. Returns the terminal state."""
+    return (yield from return_goods(world, case, exchange=False))
+
+
+@journey("exchange")
+def exchange(world, case: int) -> Generator:
+    """Exchange: a return, then the replacement. Returns the terminal state."""
+    return (yield from return_goods(world, case, exchange=True))

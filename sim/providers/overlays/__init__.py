@@ -1,0 +1,1 @@
+"""Overlays: innovations that wrap the provider of a stage (chatbot, smart diagnosis, ...)."""

@@ -1,0 +1,146 @@
+"""The AI chatbot overlay: a bot in front of whatever serves the contact stage.
+
+A contact on a channel the bot serves, during its hours, for a case type it takes, first talks
+to the bot (no contention: the bot scales, so its conversation is a plain timeout of
+``bot_time``). The bot answers at once, so its reply is the case's first response (wait 0).
+With ``containment`` the bot resolves the contact; otherwise it hands over to the wrapped
+provider:
+
+- **warm** transfer (``warm_transfer = true``, the context travels with the case, as the planned
+  GB/T standard on human-bot collaboration asks): no transfer is recorded and the human's handle
+  time is multiplied by ``warm_handle_factor``;
+- **cold** transfer: ``transfers`` += 1 (the satisfaction model applies its cold-transfer
+  multiplier) and the human starts from scratch (full handle time).
+
+Every bot conversation costs ``cost_per_conversation`` (variable, per case); the licence is a
+fixed cost per day, booked in :meth:`Chatbot.finish`.
+"""
+
+from __future__ import annotations
+
+import inspect
+import math
+from collections.abc import Generator
+from dataclasses import dataclass
+
+from ...config.errors import Problem
+from ...config.fields import dist, flag, money, number, probability, strings
+from ...config.registry import register_overlay
+from ...config.vocab import CASE_TYPES, CHANNELS
+from ..base import ContactResult, Overlay
+
+
+@dataclass(frozen=True, kw_only=True)
+class ChatbotParams:
+    """An AI chatbot on the contact stage (research/domain.md §1.5, §6, parameter table)."""
+
+    channels: tuple = strings(["chat"], options=CHANNELS,
+                              doc="Channels the bot answers (assumption: online chat, where "
+                                  "AliMe serves ~75% of consultations, MBR).")
+    case_types: tuple = strings(list(CASE_TYPES), options=CASE_TYPES,
+                                doc="Case types the bot takes first (assumption: all).")
+    open_from: int = number(0, integer=True, min=0, max=23,
+                            doc="First hour of the day the bot serves (assumption: 24/7).")
+    open_until: int = number(24, integer=True, min=1, max=24,
+                             doc="Hour of the day the bot stops serving (assumption: 24/7).")
+    containment: float = probability(
+        0.60, doc="P(the bot resolves the contact) (bot_containment_rate: ALIME 85%, MBR 75% "
+                  "online, vendors 40-65% [L]; 0.30-0.85).")
+    bot_time: object = dist("2min", doc="Length of a bot conversation (assumption: ~2 min; "
+                                        "WANG26 AI cut chat duration by ~20%).")
+    warm_transfer: bool = flag(
+        True, doc="Escalations carry the conversation's context (domain.md §6; the planned "
+                  "GB/T standard forbids repeated explanation after transfer [L]).")
+    warm_handle_factor: float = number(
+        0.85, min=0.0, open_min=True,
+        doc="Human handle time after a warm transfer (ai_assist_handle_time_multiplier: "
+            "WANG26, BLR, NI26; 0.75-0.95).")
+    cost_per_conversation: float = money(
+        0.7, doc="Cost per bot conversation (cost_per_bot_conversation_cny: G19 $0.10 "
+                 "self-service [M]; 0.1-2).")
+    licence_per_day: float = money(
+        200.0, doc="Licence and operation of the bot per day (assumption).")
+
+    def _check(self, key: str) -> list[Problem]:
+        if self.open_until <= self.open_from:
+            return [Problem(f"{key}.open_until", self.open_until,
+                            f"an hour after open_from ({self.open_from})")]
+        return []
+
+
+@register_overlay("chatbot", "contact", ChatbotParams)
+class Chatbot(Overlay):
+    """AI chatbot in front of the contact stage: containment, warm or cold escalation."""
+
+    stage = "contact"
+
+    def __init__(self, world, params: ChatbotParams, name: str, inner):
+        super().__init__(world, params, name, inner)
+        self._conversations = world.records.add("bot_conversations", "i2", 0,
+                                                "conversations with the chatbot")
+        # A wrapped provider that does not take the hand-over arguments gets the plain call.
+        try:
+            accepted = inspect.signature(inner.serve).parameters
+        except (TypeError, ValueError):
+            accepted = {}
+        self._forwards = {a for a in ("handle_factor", "fcr_override") if a in accepted}
+
+    def serves(self, case: int) -> bool:
+        """Whether the bot takes this contact (channel, case type, hour of the day)."""
+        p, cases = self.params, self.world.cases
+        hour = self.env.now % 24.0
+        return (cases.channel_name(case) in p.channels
+                and cases.type_name(case) in p.case_types
+                and p.open_from <= hour < p.open_until)
+
+    def serve(self, case: int, handle_factor: float = 1.0,
+              fcr_override: float | None = None) -> Generator:
+        """Contact stage for ``case``: the bot first, the wrapped provider on escalation.
+
+        Parameters
+        ----------
+        case : int
+            Case index.
+        handle_factor : float
+            Multiplies the human handle time (combined with the warm-transfer factor).
+        fcr_override : float, optional
+            Passed on to the wrapped provider.
+        """
+        if not self.serves(case):
+            return (yield from self._inner_serve(case, handle_factor, fcr_override))
+        p, rec, draws = self.params, self.world.records, self.world.draws
+        k = int(self._conversations[case])
+        self._conversations[case] += 1
+        rec["bot_handled"][case] = True
+        rec["contacts"][case] += 1
+        if math.isnan(rec["first_response_at"][case]):
+            rec["first_response_at"][case] = self.env.now
+            rec["first_wait_h"][case] = 0.0
+        yield self.env.timeout(draws.value("chatbot/conversation", p.bot_time, case, k))
+        self.world.ledger.charge(case=case, time=self.env.now, component="chatbot",
+                                 kind="variable", amount=p.cost_per_conversation)
+        if draws.uniform("chatbot/contain", case, k) < p.containment:
+            rec["bot_resolved"][case] = True
+            return ContactResult("resolved")
+        if p.warm_transfer:
+            handle_factor *= p.warm_handle_factor
+        else:
+            rec["transfers"][case] += 1
+        return (yield from self._inner_serve(case, handle_factor, fcr_override))
+
+    def _inner_serve(self, case: int, handle_factor: float,
+                     fcr_override: float | None) -> Generator:
+        kwargs = {}
+        if "handle_factor" in self._forwards and handle_factor != 1.0:
+            kwargs["handle_factor"] = handle_factor
+        if "fcr_override" in self._forwards and fcr_override is not None:
+            kwargs["fcr_override"] = fcr_override
+        return (yield from self.inner.serve(case, **kwargs))
+
+    def finish(self) -> None:
+        """Book the licence for the horizon, day by day (fixed, not tied to a case)."""
+        horizon = self.world.scenario.run.horizon
+        for day_start in range(0, int(math.ceil(horizon)), 24):
+            share = min(24.0, horizon - day_start) / 24.0  # a last partial day pro rata
+            self.world.ledger.charge(case=-1, time=float(day_start), component="chatbot_licence",
+                                     kind="fixed", amount=share * self.params.licence_per_day)

@@ -1,0 +1,103 @@
+"""Third-party logistics: a carrier collects returns for a per-parcel fee.
+
+Same parcel mechanics as the in-house fleet (:class:`~sim.providers.in_house.logistics.
+ParcelLogistics`: pickup booking with a cut-off hour and a daily capacity whose excess rolls
+over, transit, inspection at the seller's warehouse, lost parcels with re-contact and
+compensation), with the carrier's characteristics (research/domain.md §6): a fee per parcel
+and no fixed cost, heavier-tailed transit, a higher loss rate, a pickup scan that reaches the
+platform only after ``scan_lag``, and an optional ``disruption`` (weather, strike, peak
+collapse): a window in which pickup capacity is multiplied by ``capacity_multiplier`` and
+parcels handed over get ``extra_delay`` of transit.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..config.distributions import Dist
+from ..config.errors import Problem
+from ..config.fields import dist, duration, money, number, probability, table
+from ..config.registry import register_provider
+from ..config.units import DAY
+from .in_house.logistics import ParcelLogistics, check_pickup_hour
+
+
+@dataclass(frozen=True, kw_only=True)
+class Disruption:
+    """A carrier disruption: less pickup capacity and slower transit for a while."""
+
+    start: float = duration(doc="When it starts, from the start of the run.")
+    length: float = duration(doc="How long it lasts.", positive=True)
+    capacity_multiplier: float = number(
+        0.5, min=0.0, max=1.0, doc="Factor on the daily pickup capacity of days it touches "
+                                   "(assumption).")
+    extra_delay: float = duration(
+        "2d", doc="Extra transit of parcels handed over during it (assumption).")
+
+
+@dataclass(frozen=True, kw_only=True)
+class CarrierParams:
+    """A contracted carrier: fee per parcel, cut-off, congestion, heavy-tailed transit, losses."""
+
+    pickup_capacity_per_day: float = number(
+        1500.0, min=1.0, unit="parcels/day",
+        doc="Pickups the carrier makes per day for the platform; excess rolls over "
+            "(congestion at peaks; assumption: size it to the scenario's volume).")
+    pickup_cutoff_hour: int = number(
+        12, integer=True, min=0, max=24,
+        doc="Requests after this hour are picked up the next day (domain.md §3.5: pickup next "
+            "day, same day - 2 d; assumption).")
+    pickup_hour: Dist = dist({"dist": "uniform", "min": "9h", "max": "20h"},
+                             doc="Time of day of the pickup (assumption).")
+    transit: Dist = dist({"dist": "lognormal", "mean": "60h", "sd": "39.5h"},
+                         doc="Transit to the warehouse (domain.md §3.5: 2.5 d, 1-4 d; §6: "
+                             "lognormal sigma 0.6 for carriers).")
+    inspection: Dist = dist({"dist": "triangular", "min": "4h", "mode": "1d", "max": "3d"},
+                            doc="Inspection at the seller's warehouse (domain.md §3.5: 1 d, "
+                                "0-3 d).")
+    dispatch: Dist = dist("12h", doc="Pick, pack and hand a replacement to the carrier "
+                                     "(assumption).")
+    cost_per_parcel: float = money(8.0, doc="Negotiated fee per parcel (JAVY: about ¥8).")
+    scan_lag: float = duration(
+        "1h", doc="Time for the carrier's pickup scan to reach the platform (assumption).")
+    loss_probability: float = probability(
+        0.03, doc="P(a return parcel is lost or damaged) (domain.md §6: 2-5%, [L]).")
+    loss_detected_after: float = duration(
+        "5d", doc="The loss is known this long after the hand-over (assumption).")
+    loss_compensation: float = money(
+        20.0, doc="Goodwill compensation to the consumer per lost parcel (assumption).")
+    loss_write_off: float = probability(
+        0.5, doc="Share of the order value the platform writes off per lost parcel; the "
+                 "carrier's liability covers the rest (assumption).")
+    disruption: Disruption | None = table(Disruption, default=None,
+                                          doc="An optional disruption (carrier_disruption "
+                                              "scenario).")
+
+    def _check(self, key: str) -> list[Problem]:
+        return check_pickup_hour(self.pickup_hour, f"{key}.pickup_hour")
+
+
+@register_provider("third_party_logistics", "logistics", CarrierParams)
+class CarrierLogistics(ParcelLogistics):
+    """A contracted carrier: per-parcel fee, pickup cut-off, daily capacity that congests at
+    peaks, heavier-tailed transit, lost parcels, optional disruption."""
+
+    def __init__(self, world, params: CarrierParams, name: str = "third_party_logistics"):
+        super().__init__(world, params, name)
+        self.scan_lag = params.scan_lag
+
+    def capacity_on(self, day: int) -> float:
+        """Pickup slots on ``day``, reduced on days the disruption touches."""
+        cap = self.params.pickup_capacity_per_day
+        d = self.params.disruption
+        if d is not None and day * DAY < d.start + d.length and (day + 1) * DAY > d.start:
+            return cap * d.capacity_multiplier
+        return cap
+
+    def extra_transit(self, handed_at: float) -> float:
+        """The disruption's extra delay for parcels handed over inside it."""
+        d = self.params.disruption
+        if d is not None and d.start <= handed_at < d.start + d.length:
+            return d.extra_delay
+        return 0.0
+
