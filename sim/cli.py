@@ -1,0 +1,181 @@
+"""The ``aftersales`` command line.
+
+::
+
+    aftersales run [SCENARIO] [--replications N] [--seed S] [--jobs N] [--set key=value ...]
+                   [--designs a,b] [--out DIR] [--precision 0.05] [--keep-cases]
+    aftersales validate SCENARIO [--set key=value ...]
+    aftersales scenarios
+    aftersales verify [--quick]
+    aftersales kpis
+    aftersales docs
+
+A scenario problem (bad file, bad override, unknown design) prints one line per problem and
+exits with status 2, without a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shlex
+import sys
+from collections.abc import Sequence
+
+from .config.errors import ScenarioError
+
+EXIT_SCENARIO = 2
+
+
+def _overrides(pairs: Sequence[str] | None) -> dict:
+    from .config.loader import parse_override
+
+    return dict(parse_override(p) for p in pairs or [])
+
+
+def _load(args: argparse.Namespace):
+    from .config.loader import load_scenario
+
+    return load_scenario(args.scenario, _overrides(args.set))
+
+
+def _run(args: argparse.Namespace) -> int:
+    from .experiment.executors import process_executor
+    from .experiment.runner import compare
+    from .report import text
+
+    scenario = _load(args)
+    designs = [d.strip() for d in args.designs.split(",") if d.strip()] if args.designs else None
+    executor = process_executor(args.jobs)
+    try:
+        result = compare(scenario, replications=args.replications, seed=args.seed,
+                         designs=designs, executor=executor, target_precision=args.precision,
+                         keep_cases=args.keep_cases)
+    finally:
+        if executor is not None:
+            executor.shutdown()
+    command = "aftersales " + " ".join(shlex.quote(a) for a in args.argv)
+    folder = result.write(root=args.out, command=command, figures=not args.no_figures)
+    print(text(result, str(folder)))
+    return 0
+
+
+def _validate(args: argparse.Namespace) -> int:
+    from .experiment.store import scenario_table, toml_dumps
+
+    scenario = _load(args)
+    print(toml_dumps(scenario_table(scenario)), end="")
+    print(f"# OK: {len(scenario.designs)} design(s): {', '.join(scenario.designs)}",
+          file=sys.stderr)
+    return 0
+
+
+def _scenarios(args: argparse.Namespace) -> int:
+    from .config.loader import bundled_scenarios, read_raw
+
+    bundled = bundled_scenarios()
+    if not bundled:
+        print("no bundled scenarios found")
+        return 0
+    width = max(len(n) for n in bundled)
+    for name in bundled:
+        try:
+            description = str(read_raw(name).get("description", "")).strip().splitlines()
+            description = description[0] if description else ""
+        except ScenarioError as err:
+            description = f"(cannot be read: {err.problems[0]})"
+        print(f"{name:<{width}}  {description}")
+    return 0
+
+
+def _verify(args: argparse.Namespace) -> int:
+    try:
+        from .verification import verify
+    except ImportError:
+        print("verification suite not available (sim.verification missing)", file=sys.stderr)
+        return 1
+    table = verify(quick=args.quick)
+    import pandas as pd
+
+    with pd.option_context("display.width", 200, "display.max_columns", 20):
+        print(table.to_string(index=False))
+    for col in ("passed", "ok", "pass"):
+        if col in table:
+            return 0 if bool(table[col].all()) else 1
+    return 0
+
+
+def _kpis(args: argparse.Namespace) -> int:
+    from .outcomes.kpis import REGISTRY
+
+    width = max((len(k) for k in REGISTRY), default=0)
+    for k in REGISTRY.values():
+        print(f"{k.name:<{width}}  [{k.unit}]  {k.definition}"
+              + (f" (NaN when {k.nan_when})" if k.nan_when else ""))
+    return 0
+
+
+def _docs(args: argparse.Namespace) -> int:
+    from .docs import write_docs
+
+    for path in write_docs(args.folder):
+        print(f"wrote {path}")
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    """The argument parser of ``aftersales``."""
+    top = argparse.ArgumentParser(
+        prog="aftersales",
+        description="Compare e-commerce after-sales service designs by simulation.")
+    sub = top.add_subparsers(dest="command", required=True)
+
+    def overrides(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--set", action="append", metavar="KEY=VALUE",
+                       help="override a scenario key, e.g. run.replications=20 (repeatable)")
+
+    run = sub.add_parser("run", help="compare the designs of a scenario and write results")
+    run.add_argument("scenario", nargs="?", default="baseline",
+                     help="scenario file or bundled name (default: baseline)")
+    run.add_argument("--replications", type=int, help="replications per design")
+    run.add_argument("--seed", type=int, help="master seed")
+    run.add_argument("--jobs", type=int, default=1, help="worker processes (default 1)")
+    overrides(run)
+    run.add_argument("--designs", help="comma-separated designs to run (default: all)")
+    run.add_argument("--out", default="results", help="results root folder (default results)")
+    run.add_argument("--precision", type=float,
+                     help="target relative half-width; replications are chosen automatically")
+    run.add_argument("--keep-cases", action="store_true", help="write the per-case table")
+    run.add_argument("--no-figures", action="store_true", help="skip figures (faster)")
+    run.set_defaults(func=_run)
+
+    val = sub.add_parser("validate", help="check a scenario and print it resolved")
+    val.add_argument("scenario")
+    overrides(val)
+    val.set_defaults(func=_validate)
+
+    sub.add_parser("scenarios", help="list bundled scenarios").set_defaults(func=_scenarios)
+    ver = sub.add_parser("verify", help="check the model against queueing theory")
+    ver.add_argument("--quick", action="store_true", help="fewer replications")
+    ver.set_defaults(func=_verify)
+    sub.add_parser("kpis", help="the KPI glossary").set_defaults(func=_kpis)
+    docs = sub.add_parser("docs", help="regenerate docs/ from the code")
+    docs.add_argument("--folder", default=None, help="where to write (default: docs/)")
+    docs.set_defaults(func=_docs)
+    return top
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``aftersales`` console script; returns the exit status."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    args = parser().parse_args(argv)
+    args.argv = argv
+    try:
+        return int(args.func(args) or 0)
+    except ScenarioError as err:
+        for line in str(err).splitlines():  # one line per problem, each naming its key
+            print(f"error: {line}", file=sys.stderr)
+        return EXIT_SCENARIO
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,201 @@
+"""Running replications on any :class:`concurrent.futures.Executor`.
+
+A unit of work is a :class:`Task` — (scenario, design, replication, seed): plain, picklable
+data, so the same tasks run in this process, in a ``ProcessPoolExecutor`` (spawn-safe: the
+task function lives in this importable module), or on a Dask cluster through
+``client.get_executor(pure=False)``. Results never depend on the executor: every random number
+comes from (seed, replication, stream name), and results are put back in task order.
+
+The worker returns a :class:`TaskResult` holding only what the analysis needs (KPIs, a cost
+breakdown, the hourly backlog, and for replication 0 the monitor timeline and the per-case
+waits), so little data travels back from the workers.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import multiprocessing
+import sys
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..config.schema import Scenario
+
+
+@dataclass(frozen=True)
+class Task:
+    """One replication of one design: everything a worker needs, picklable.
+
+    Parameters
+    ----------
+    scenario : Scenario
+        The resolved, frozen scenario.
+    design : str
+        Design name.
+    replication : int
+        Random-number set; replication r of every design shares it (common random numbers).
+    seed : int
+        Master seed.
+    keep_cases : bool
+        Return the full per-case table.
+    detail : bool
+        Return the monitor timeline and the per-case waits (used for figures).
+    """
+
+    scenario: Scenario
+    design: str
+    replication: int
+    seed: int
+    keep_cases: bool = False
+    detail: bool = False
+
+
+@dataclass(frozen=True)
+class TaskResult:
+    """What a worker sends back for one :class:`Task`.
+
+    Attributes
+    ----------
+    design : str
+    replication : int
+    kpis : dict of str to float
+    costs : pandas.DataFrame
+        Ledger totals by ``component`` and ``kind`` (column ``amount``).
+    backlog : pandas.DataFrame
+        Hourly ``time_h`` and ``open_cases`` (for the warm-up and stability checks).
+    timeline : pandas.DataFrame or None
+        The full hourly monitor, when ``detail``.
+    waits : pandas.DataFrame or None
+        Per case in scope: ``first_response_min`` and ``resolution_h``, when ``detail``.
+    cases : pandas.DataFrame or None
+        The per-case table, when ``keep_cases``.
+    """
+
+    design: str
+    replication: int
+    kpis: dict
+    costs: pd.DataFrame
+    backlog: pd.DataFrame
+    timeline: pd.DataFrame | None = None
+    waits: pd.DataFrame | None = None
+    cases: pd.DataFrame | None = None
+
+
+def run_task(task: Task) -> TaskResult:
+    """Run one task (module-level so process pools can pickle it by reference)."""
+    from ..config.units import MINUTE
+    from ..model import run_once
+
+    result = run_once(task.scenario, task.design, task.replication, task.seed, keep_cases=True)
+    cases = result.cases
+    ledger = result.ledger
+    costs = (ledger.groupby(["component", "kind"], observed=True)["amount"].sum().reset_index()
+             if len(ledger) else pd.DataFrame({"component": [], "kind": [], "amount": []}))
+    costs["component"] = costs["component"].astype(str)
+    costs["kind"] = costs["kind"].astype(str)
+    timeline = result.timeline
+    backlog = timeline[["time_h", "open_cases"]].copy()
+    waits = None
+    if task.detail:
+        scope = cases[cases["created"] >= task.scenario.run.warmup]
+        resolved = (scope["terminal"].astype(str) == "resolved").to_numpy()
+        waits = pd.DataFrame({
+            "first_response_min": scope["first_wait_h"].to_numpy(dtype=float) / MINUTE,
+            "resolution_h": np.where(
+                resolved, (scope["closed_at"] - scope["created"]).to_numpy(dtype=float), np.nan),
+        })
+    return TaskResult(
+        design=task.design, replication=task.replication, kpis=dict(result.kpis), costs=costs,
+        backlog=backlog, timeline=timeline if task.detail else None, waits=waits,
+        cases=cases if task.keep_cases else None,
+    )
+
+
+def process_executor(jobs: int) -> cf.Executor | None:
+    """A spawn-based ``ProcessPoolExecutor`` with ``jobs`` workers; None (serial) for ``jobs <= 1``.
+
+    Spawn is used everywhere (not only where it is the default) so the behaviour on Linux,
+    macOS and Windows is the same and no threads' state is forked.
+    """
+    if jobs is None or jobs <= 1:
+        return None
+    return cf.ProcessPoolExecutor(max_workers=int(jobs),
+                                  mp_context=multiprocessing.get_context("spawn"))
+
+
+def _progress_bar(total: int, progress: bool | None, desc: str):
+    from tqdm.auto import tqdm
+
+    # disable=None lets tqdm switch itself off when stderr is not a terminal; delay hides
+    # the bar for anything that finishes within a second.
+    disable = None if progress is None else not progress
+    return tqdm(total=total, desc=desc, disable=disable, delay=1.0, file=sys.stderr,
+                leave=False, unit="run")
+
+
+def execute(tasks: Sequence[Any], executor: cf.Executor | None = None,
+            progress: bool | None = None, fn: Callable[[Any], Any] = run_task,
+            on_result: Callable[[int, Any], None] | None = None,
+            desc: str = "replications") -> list[Any]:
+    """Run ``fn`` on every task and return the results in task order.
+
+    Parameters
+    ----------
+    tasks : sequence
+        Picklable task objects.
+    executor : concurrent.futures.Executor, optional
+        Where to run; None runs them here, one after the other.
+    progress : bool, optional
+        Force the progress bar on or off; None shows it on a terminal for runs over a second.
+    fn : callable
+        Module-level task function (default :func:`run_task`).
+    on_result : callable, optional
+        Called as ``on_result(index, result)`` as soon as each task finishes (used by sweeps
+        to store results incrementally).
+    desc : str
+        Label of the progress bar.
+
+    Returns
+    -------
+    list
+        ``fn(task)`` for every task, in the order of ``tasks``.
+
+    Notes
+    -----
+    At most about four futures per worker are in flight (back-pressure), so thousands of
+    tasks keep memory flat on every executor.
+    """
+    results: list[Any] = [None] * len(tasks)
+    with _progress_bar(len(tasks), progress, desc) as bar:
+        if executor is None:
+            for i, task in enumerate(tasks):
+                results[i] = fn(task)
+                if on_result is not None:
+                    on_result(i, results[i])
+                bar.update()
+            return results
+        workers = getattr(executor, "_max_workers", None) or 4
+        window = max(4 * int(workers), 1)
+        pending: dict[cf.Future, int] = {}
+        queue: Iterable[tuple[int, Any]] = iter(enumerate(tasks))
+        for i, task in queue:
+            pending[executor.submit(fn, task)] = i
+            if len(pending) >= window:
+                break
+        while pending:
+            done, _ = cf.wait(pending, return_when=cf.FIRST_COMPLETED)
+            for future in done:
+                i = pending.pop(future)
+                results[i] = future.result()
+                if on_result is not None:
+                    on_result(i, results[i])
+                bar.update()
+            for i, task in queue:
+                pending[executor.submit(fn, task)] = i
+                if len(pending) >= window:
+                    break
+    return results
