@@ -212,7 +212,7 @@ def parse_dist(raw: object, key: str, duration: bool) -> Dist:
         return constant(value)
     problems: list[Problem] = []
     kind = raw.get("dist")
-    if kind not in KINDS:
+    if not isinstance(kind, str) or kind not in KINDS:
         raise ScenarioError.at(f"{key}.dist", kind, f"one of {allowed_kinds}")
     names = KINDS[kind]
     extra = sorted(set(raw) - set(names) - {"dist"})

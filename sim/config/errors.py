@@ -30,7 +30,9 @@ class Problem:
 
     def __str__(self) -> str:
         shown = "missing" if self.value is _MISSING else repr(self.value)
-        return f"{self.key}: {shown} — {self.allowed}"
+        # A key from a file may hold control characters; escape them to keep one line.
+        key = self.key if self.key.isprintable() else repr(self.key)[1:-1]
+        return f"{key}: {shown} — {self.allowed}"
 
 
 class _Missing:

@@ -150,7 +150,8 @@ def resolve_designs(raw_designs: Any) -> dict[str, dict[str, Any]]:
         if parent_name is None:
             resolved[name] = table
             return table
-        if parent_name not in raw_designs or parent_name in chain:
+        if (not isinstance(parent_name, str) or parent_name not in raw_designs
+                or parent_name in chain):
             raise ScenarioError.at(f"designs.{name}.extends", parent_name,
                                    "another design of this scenario, without cycles: "
                                    + ", ".join(n for n in raw_designs if n != name))

@@ -9,7 +9,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .errors import Problem
-from .fields import duration, mapping, number, probability, shares_sum_to_one
+from .fields import (
+    choice,
+    duration,
+    mapping,
+    number,
+    probability,
+    shares_sum_to_one,
+    table,
+    text,
+)
 from .vocab import CHANNELS
 
 
@@ -24,14 +33,23 @@ class SatisfactionParams:
     per_extra_contact: float = probability(
         0.85, doc="Multiplier per contact after the first (SQM: -15% per extra call).")
     per_transfer: float = probability(0.88, doc="Multiplier per cold transfer (SQM: -12%).")
+    per_revisit: float = probability(
+        0.85, doc="Multiplier per field visit after the first (assumption: a revisit is a repeat "
+                  "contact in the field, SQM -15% per extra contact).")
     bot_resolved: float = probability(0.94, doc="Multiplier when a bot resolved the case "
                                                 "(WANG26: -0.3 stars of 5).")
     consumer_paid_fee: float = probability(0.85, doc="Multiplier when the consumer paid a "
                                                      "return fee (assumption; BM12 direction).")
     unresolved: float = probability(0.40, doc="Multiplier when not resolved (assumption; TARP).")
+    abandoned: float = probability(
+        0.40, doc="Multiplier when the consumer left without a remedy (abandoned, blocked, "
+                  "withdrawn): counted as unresolved (domain.md §2.3 'other rules').")
     recovery_bonus: float = number(0.05, min=0.0, max=0.2,
                                    doc="Added to P(top box) when a failure was recovered "
                                        "within the SLA (dM07); never to repurchase.")
+    recovery_sla: float = duration(
+        "5d", doc="A recovered case earns the bonus when it closed within this of its creation "
+                  "(assumption: the platform timeline 24h + 24h + 48h + 24h, domain.md §3.8 JDR).")
     wait_tolerance: dict = mapping(
         duration(doc=""), keys=CHANNELS,
         default={"chat": "50s", "phone": "25s", "ticket": "4h"},
@@ -48,9 +66,12 @@ class SatisfactionParams:
         0.05, min=0.0, max=1.0,
         doc="Further loss per extra sharp-drop-length of wait (domain.md: 0.05/min for chat).")
     wait_floor: float = probability(0.40, doc="Lowest wait multiplier (domain.md §2.3).")
-    refund_expected: float = duration("3d", doc="Expected time from hand-over to refund "
-                                                "(domain.md §2.3 [L]).")
-    repair_expected: float = duration("3d", doc="Expected repair turnaround (assumption).")
+    refund_expected: float = duration(
+        "5d", doc="Expected time from the return request to the refund (or the replacement): "
+                  "about 2 d to hand the parcel over plus 3 d from pickup to refund (domain.md "
+                  "§2.3 [L]; derived).")
+    repair_expected: float = duration("3d", doc="Expected time from the request to a completed "
+                                                "field service (assumption).")
     per_day_late: float = number(0.05, min=0.0, max=1.0,
                                  doc="Loss of P(top box) per day beyond the expected delay "
                                      "(assumption).")
@@ -67,6 +88,76 @@ class SatisfactionParams:
     customer_value: float = number(600.0, min=0.0,
                                    doc="Two-year margin of a retained customer, for lost "
                                        "revenue (assumption).")
+    rating_top: float = number(5.0, min=1.0, max=5.0,
+                               doc="Rating of a top-box answer on the 1-5 scale (good/bad "
+                                   "ratings, Z15, mapped to the scale ends; assumption).")
+    rating_rest: float = number(1.0, min=1.0, max=5.0,
+                                doc="Rating of any other answer (assumption).")
+
+    def _check(self, key: str) -> list[Problem]:
+        problems = []
+        for channel in CHANNELS:
+            tol, sharp = self.wait_tolerance.get(channel), self.wait_sharp_drop.get(channel)
+            if tol is None or sharp is None:
+                problems.append(Problem(f"{key}.wait_tolerance.{channel}", tol,
+                                        "a tolerance and a sharp drop for every channel"))
+            elif sharp < tol:
+                problems.append(Problem(f"{key}.wait_sharp_drop.{channel}", sharp,
+                                        f"a wait >= the tolerance ({tol:g} h)"))
+            if channel not in self.base_top_box:
+                problems.append(Problem(f"{key}.base_top_box.{channel}", None,
+                                        "a base P(top box) for every channel"))
+        if self.wait_drop > self.wait_step:
+            problems.append(Problem(f"{key}.wait_drop", self.wait_drop,
+                                    f"<= wait_step ({self.wait_step:g}): never rising with wait"))
+        if self.rating_rest > self.rating_top:
+            problems.append(Problem(f"{key}.rating_rest", self.rating_rest,
+                                    f"<= rating_top ({self.rating_top:g})"))
+        return problems
+
+
+LAYERS = ("presale", "insale", "aftersale")
+
+
+@dataclass(frozen=True, kw_only=True)
+class Indicator:
+    """One indicator of the scorecard: a KPI scored 0 at ``worst`` and 100 at ``target``."""
+
+    layer: str = choice(options=LAYERS, doc="Layer of the report's evaluation system.")
+    kpi: str = text(doc="Name of the KPI the indicator reads (see sim.kpis()).")
+    target: float = number(doc="KPI value that scores 100 (benchmark).")
+    worst: float = number(doc="KPI value that scores 0; lower than target when higher is "
+                              "better, higher when lower is better.")
+    weight: float = number(1.0, min=0.0, doc="Weight within the layer (weights of a layer are "
+                                             "normalised to sum to 1).")
+
+    def _check(self, key: str) -> list[Problem]:
+        if self.target == self.worst:
+            return [Problem(f"{key}.worst", self.worst, "a value different from target")]
+        return []
+
+
+def _ind(layer: str, kpi: str, target: float, worst: float, weight: float = 1.0) -> dict:
+    # Written as a file would write it: mapping defaults are parsed like file values.
+    return {"layer": layer, "kpi": kpi, "target": target, "worst": worst, "weight": weight}
+
+
+#: Default indicators (DIGEST "How service quality is evaluated"; targets from domain.md §5).
+DEFAULT_INDICATORS = {
+    # Pre-sale consultation.
+    "response_speed": _ind("presale", "first_response_mean_min", 0.5, 5.0),   # ASA 28 s (§5)
+    "accuracy": _ind("presale", "fcr_rate", 0.80, 0.50),                      # SQM world class
+    "attitude": _ind("presale", "csat_mean_inquiry", 4.5, 3.0),   # 1+4x0.88 (Z15); assumption
+    # In-sale tracking.
+    "delivery_speed": _ind("insale", "refund_time_mean_h", 120.0, 360.0),     # §2.3; M7 Art. 31
+    "logistics_transparency": _ind("insale", "parcel_loss_rate", 0.0, 0.05),  # assumption
+    "return_guarantee": _ind("insale", "statutory_compliance", 1.0, 0.80),    # §4; assumption
+    # After-sale rights protection.
+    "complaint_speed": _ind("aftersale", "complaint_time_mean_h", 120.0, 720.0),  # JDR; CPLR
+    "complaint_resolution": _ind("aftersale", "complaint_resolution_rate", 0.72, 0.40),  # CCA
+    "complaint_satisfaction": _ind("aftersale", "csat_mean_complained", 4.0, 2.0),  # assumption
+    "channel_diversity": _ind("aftersale", "channels_offered", 3.0, 1.0),     # DIGEST: 3 channels
+}
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -76,7 +167,24 @@ class ScorecardParams:
     layer_weights: dict = mapping(
         probability(doc=""), keys=("presale", "insale", "aftersale"),
         default={"presale": 1 / 3, "insale": 1 / 3, "aftersale": 1 / 3},
-        doc="Weights of the three layers; they sum to 1.")
+        doc="Weights of the three layers; they sum to 1 (DIGEST: weights adjustable; "
+            "assumption: equal).")
+    indicators: dict = mapping(
+        table(Indicator, doc=""), default=DEFAULT_INDICATORS,
+        doc="Indicators by name: layer, KPI, target (scores 100), worst (scores 0), weight "
+            "within the layer. Defaults from domain.md §5 benchmarks (see sim.outcomes."
+            "scorecard for the mapping and sources).")
 
     def _check(self, key: str) -> list[Problem]:
-        return shares_sum_to_one(self.layer_weights, f"{key}.layer_weights")
+        problems = shares_sum_to_one(self.layer_weights, f"{key}.layer_weights")
+        if set(self.layer_weights) != set(LAYERS):
+            problems.append(Problem(f"{key}.layer_weights", dict(self.layer_weights),
+                                    "a weight for each of " + ", ".join(LAYERS)))
+        for layer in LAYERS:
+            weights = [i.weight for i in self.indicators.values() if i.layer == layer]
+            if not weights or sum(weights) <= 0:
+                problems.append(Problem(f"{key}.indicators", sorted(self.indicators),
+                                        f"at least one indicator with weight > 0 in layer "
+                                        f"{layer!r}"))
+        # KPI names are checked by sim.outcomes.scorecard (the registry lives downstream).
+        return problems

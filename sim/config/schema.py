@@ -104,7 +104,7 @@ def parse_design(name: str, raw: Any, key: str) -> Design:
                                     "one of " + ", ".join(registry.providers_for(stage))))
             continue
         provider = table_raw["provider"]
-        entry = registry.PROVIDERS.get((provider, stage))
+        entry = registry.PROVIDERS.get((provider, stage)) if isinstance(provider, str) else None
         if entry is None:
             can = registry.stages_of(provider) if isinstance(provider, str) else []
             why = (f"{provider!r} cannot serve {stage} (it serves {', '.join(can)}); "
