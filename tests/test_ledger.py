@@ -1,0 +1,116 @@
+"""Ledger summaries: exact values on a hand-made ledger, reconciliation on a contact-centre run."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from sim.config.fields import build
+from sim.config.outcomes import SatisfactionParams
+from sim.model import case_frame, simulate
+from sim.outcomes.kpis import compute_kpis
+from sim.outcomes.ledger import (
+    in_scope_costs,
+    lost_revenue,
+    per_case,
+    reconcile,
+    staff_rates,
+    totals_by_component,
+    totals_by_kind,
+)
+from sim.records import COST_KINDS, Ledger
+from sim.validation import contact_centre
+
+
+def hand_ledger() -> pd.DataFrame:
+    led = Ledger()
+    led.charge(case=-1, time=0.0, component="staff:a", kind="fixed", amount=100.0, hours=10.0)
+    led.charge(case=-1, time=24.0, component="staff:a", kind="fixed", amount=50.0, hours=5.0)
+    led.charge(case=-1, time=0.0, component="training:a", kind="fixed", amount=6.0)
+    led.charge(case=0, time=1.0, component="contact", kind="variable", amount=2.0)
+    led.charge(case=1, time=30.0, component="contact", kind="variable", amount=3.0)
+    led.charge(case=1, time=31.0, component="refund_breach", kind="penalty", amount=40.0)
+    return led.to_frame()
+
+
+CASES = pd.DataFrame({"case": [0, 1, 2], "staff_time_h": [1.0, 3.0, 0.0],
+                      "consumer_paid_fee": [False, True, False]})
+
+
+def test_totals_by_kind_and_component():
+    led = hand_ledger()
+    assert totals_by_kind(led).to_dict() == {"fixed": 156.0, "variable": 5.0, "penalty": 40.0}
+    comp = totals_by_component(led).set_index("component")
+    assert comp.loc["staff:a", "amount"] == 150.0 and comp.loc["staff:a", "hours"] == 15.0
+    assert comp.loc["contact", "amount"] == 5.0
+    assert list(totals_by_component(led)["amount"]) == sorted(comp["amount"], reverse=True)
+
+
+def test_totals_of_an_empty_ledger_are_zero():
+    assert totals_by_kind(Ledger().to_frame()).to_dict() == dict.fromkeys(COST_KINDS, 0.0)
+
+
+def test_per_case_allocation_by_staff_time():
+    alloc = per_case(hand_ledger(), CASES)
+    assert alloc["variable"].tolist() == [2.0, 3.0, 0.0]
+    assert alloc["penalty"].tolist() == [0.0, 40.0, 0.0]
+    assert alloc["allocated"].tolist() == pytest.approx([156 / 4, 156 * 3 / 4, 0.0])
+    assert alloc["total"].sum() == pytest.approx(201.0)
+    equal = per_case(hand_ledger(), CASES, allocate_by=None)
+    assert equal["allocated"].tolist() == pytest.approx([52.0, 52.0, 52.0])
+
+
+def test_in_scope_costs_prorate_fixed_and_keep_cases_in_scope():
+    # Horizon 48 h, warm-up 12 h: fixed x 36/48; only case 1 is in scope.
+    costs = in_scope_costs(hand_ledger(), np.array([1]), warmup=12.0, horizon=48.0)
+    assert costs.to_dict() == pytest.approx({"fixed": 156 * 0.75, "variable": 3.0,
+                                             "penalty": 40.0})
+    none = in_scope_costs(hand_ledger(), np.array([0, 1]), warmup=0.0, horizon=48.0)
+    assert none.sum() == pytest.approx(201.0)
+
+
+def test_reconcile_balances_and_finds_problems():
+    led = hand_ledger()
+    ok = reconcile(led, n_cases=3, rates={"staff:a": 10.0}, total_cost=201.0)
+    assert ok.ok, ok.problems
+    assert ok.staffed_hours == {"staff:a": 15.0} and ok.overhead == 6.0
+    assert not reconcile(led, 3, {"staff:a": 11.0}).ok                  # wrong rate
+    assert not reconcile(led, 3, {}).ok                                 # unknown rate
+    assert not reconcile(led, 1, {"staff:a": 10.0}).ok                  # case 1 not in run
+    assert not reconcile(led, 3, {"staff:a": 10.0}, total_cost=200.0).ok
+
+
+def test_lost_revenue_with_paid_return_spending():
+    params = build(SatisfactionParams, {"customer_value": 100.0, "paid_return_spend": 0.1})
+    scored = pd.DataFrame({"repurchase": [0.95, 0.95, np.nan]})
+    lost = lost_revenue(CASES, scored, params)
+    assert lost.iloc[0] == pytest.approx(5.0)
+    assert lost.iloc[1] == pytest.approx(100 * (1 - 0.095))
+    assert np.isnan(lost.iloc[2])
+
+
+@pytest.fixture(scope="module")
+def cc_run():
+    scenario = contact_centre(30.0, agents=4, handle_mean_min=6.0, patience_mean_min=5.0,
+                              horizon_h=100.0, warmup_h=0.0, seed=7)
+    world = simulate(scenario)
+    cases, ledger = case_frame(world), world.ledger.to_frame()
+    return world, cases, ledger, compute_kpis(cases, ledger, world)
+
+
+def test_contact_centre_reconciles(cc_run):
+    world, cases, ledger, kpis = cc_run
+    rates = staff_rates(world)
+    group = world.scenario.design().stages["contact"].params.groups["agents"]
+    assert rates == {"staff:agents": pytest.approx(group.cost_per_floor_hour)}
+    rec = reconcile(ledger, len(cases), rates, total_cost=kpis["total_cost"])
+    assert rec.ok, rec.problems
+    # 4 agents around the clock for the 100 h horizon.
+    assert rec.staffed_hours == {"staff:agents": pytest.approx(400.0)}
+    staff = ledger[ledger["component"].astype(str) == "staff:agents"]["amount"].sum()
+    assert staff == pytest.approx(400.0 * group.cost_per_floor_hour)
+    assert kpis["cost_fixed"] == pytest.approx(staff + rec.overhead)
+    answered = int(cases["contacts"].sum())
+    assert kpis["cost_variable"] == pytest.approx(answered * 0.5)  # phone cost per contact
+    assert per_case(ledger, cases)["total"].sum() == pytest.approx(kpis["total_cost"])
