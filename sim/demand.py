@@ -112,7 +112,7 @@ def order_times(scenario: Scenario, streams: Streams) -> np.ndarray:
     rng = streams.rng("demand/orders")
     counts = rng.poisson(order_intensity(scenario, hours))
     starts = np.repeat(hours, counts).astype(float)
-    return starts + rng.random(starts.size)  # sorted within and across hours
+    return np.sort(starts + rng.random(starts.size))
 
 
 def _order_cases(scenario: Scenario, streams: Streams) -> CaseTable:

@@ -240,8 +240,9 @@ def cross_check(scenario: Scenario) -> list[Problem]:
     problems: list[Problem] = []
     ref = scenario.run.reference_design
     if ref is not None and ref not in scenario.designs:
-        problems.append(Problem("run.reference_design", ref, "one of "
-                                + ", ".join(scenario.designs) + _suggest(ref, list(scenario.designs))))
+        names = list(scenario.designs)
+        problems.append(Problem("run.reference_design", ref,
+                                "one of " + ", ".join(names) + _suggest(ref, names)))
     needed = scenario.stages_needed()
     for name, design in scenario.designs.items():
         for stage in needed:
