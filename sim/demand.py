@@ -80,7 +80,7 @@ def generate(scenario: Scenario, streams: Streams) -> CaseTable:
 
 
 def _profile_ppf(weights: tuple[float, ...], u: np.ndarray) -> np.ndarray:
-    """Hour of day (continuous, in [0, 24)) for uniforms ``u`` under a piecewise-constant profile."""
+    """Hour of day in [0, 24) for uniforms ``u`` under a piecewise-constant profile."""
     w = np.asarray(weights) / np.sum(weights)
     cum = np.concatenate([[0.0], np.cumsum(w)])
     hour = np.minimum(np.searchsorted(cum, u, side="right") - 1, 23)

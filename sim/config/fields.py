@@ -316,7 +316,7 @@ def build(cls: type, raw: Any, key: str = "") -> Any:
 
 
 def dump(obj: Any) -> dict[str, Any]:
-    """Write a built dataclass back as a raw table (durations with units, distributions as tables)."""
+    """Write a built dataclass back as a raw table (durations with units, distributions)."""
     out: dict[str, Any] = {}
     for f in dataclasses.fields(obj):
         if not f.metadata.get("dump"):

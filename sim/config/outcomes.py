@@ -59,6 +59,13 @@ class SatisfactionParams:
         duration(doc=""), keys=CHANNELS,
         default={"chat": "150s", "phone": "2min", "ticket": "24h"},
         doc="Wait after which satisfaction drops sharply (Z15; C100; assumption).")
+    forum_wait_tolerance: float = duration(
+        "4h", doc="Wait with no penalty for a question posted in a community forum: the consumer "
+                  "chose an asynchronous channel (assumption, as tickets; domain.md §6: the "
+                  "community effect is hard to quantify — vary it).")
+    forum_wait_sharp_drop: float = duration(
+        "36h", doc="Forum wait after which satisfaction drops sharply (assumption: the staff "
+                   "fall-back time, community_staff_fallback_after_h, LN).")
     wait_step: float = probability(0.95, doc="Multiplier between tolerance and sharp drop "
                                              "(domain.md §2.3 [L]).")
     wait_drop: float = probability(0.85, doc="Multiplier at the sharp drop (domain.md §2.3).")
@@ -107,6 +114,10 @@ class SatisfactionParams:
             if channel not in self.base_top_box:
                 problems.append(Problem(f"{key}.base_top_box.{channel}", None,
                                         "a base P(top box) for every channel"))
+        if self.forum_wait_sharp_drop < self.forum_wait_tolerance:
+            problems.append(Problem(f"{key}.forum_wait_sharp_drop", self.forum_wait_sharp_drop,
+                                    f"a wait >= forum_wait_tolerance "
+                                    f"({self.forum_wait_tolerance:g} h)"))
         if self.wait_drop > self.wait_step:
             problems.append(Problem(f"{key}.wait_drop", self.wait_drop,
                                     f"<= wait_step ({self.wait_step:g}): never rising with wait"))

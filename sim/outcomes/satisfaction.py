@@ -142,8 +142,14 @@ def score_cases(cases: pd.DataFrame, params: SatisfactionParams, policy) -> pd.D
     p = p * params.per_transfer ** np.asarray(cases["transfers"], dtype=float)
     wait = np.asarray(cases["first_wait_h"], dtype=float)
     wait = np.where(np.isnan(wait), np.asarray(cases["first_attempt_wait_h"], dtype=float), wait)
-    p = p * wait_multiplier(wait, per_channel(params.wait_tolerance, np.inf),
-                            per_channel(params.wait_sharp_drop, np.inf), params)
+    tolerance = per_channel(params.wait_tolerance, np.inf)
+    sharp_drop = per_channel(params.wait_sharp_drop, np.inf)
+    if "community_posted" in cases:
+        # A forum post is judged against what people expect of a forum, not of a live chat.
+        posted = np.asarray(cases["community_posted"], dtype=bool)
+        tolerance = np.where(posted, params.forum_wait_tolerance, tolerance)
+        sharp_drop = np.where(posted, params.forum_wait_sharp_drop, sharp_drop)
+    p = p * wait_multiplier(wait, tolerance, sharp_drop, params)
     p = p * np.where(np.asarray(cases["bot_resolved"], dtype=bool), params.bot_resolved, 1.0)
     p = p * np.where(np.asarray(cases["consumer_paid_fee"], dtype=bool),
                      params.consumer_paid_fee, 1.0)
