@@ -265,8 +265,10 @@ def _flags(scenario: Scenario, runs: pd.DataFrame, results: list[TaskResult],
     for name in names:
         mine = runs[runs["design"] == name]
         if "censored_share" in mine and np.nanmean(mine["censored_share"]) > 0:
-            flags[name].append(f"{np.nanmean(mine['censored_share']):.1%} of cases still open "
-                               "at the end (overloaded or drain too short)")
+            share = np.nanmean(mine["censored_share"])
+            open_runs = int((mine["censored_share"] > 0).sum())
+            flags[name].append(f"{share:.3g} of cases (in {open_runs} of {len(mine)} runs) still "
+                               "open at the end (overloaded, or run.drain too short)")
         backlogs = [r.backlog for r in results if r.design == name]
         series = _mean_backlog(backlogs, run.warmup, run.horizon)
         if series is not None and _growing(series):
