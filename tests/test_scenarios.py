@@ -76,3 +76,14 @@ def test_cold_escalation_costs_satisfaction():
     warm = _run("ai_chatbot", "chatbot_warm").kpis
     cold = _run("ai_chatbot", "chatbot_cold").kpis
     assert cold["csat_mean"] < warm["csat_mean"]
+
+
+def test_carrier_disruption_lowers_statutory_compliance_when_deadline_runs_from_notice():
+    # Under CN rules the refund deadline runs from receipt at the warehouse, so transit delay
+    # never counts against it (the test above). Where it runs from the notice (EU CRD Art. 13,
+    # 14 days), a week of disrupted pickups and 3 extra days of transit push refunds past it.
+    rules = {**SMALL, "policy.refund_deadline_from": "notice", "policy.refund_deadline": "14d"}
+    scenario = sim.load_scenario("carrier_disruption", rules)
+    disrupted = sim.run_once(scenario, "third_party_logistics").kpis
+    steady = sim.run_once(scenario, "third_party_logistics_steady").kpis
+    assert disrupted["statutory_compliance"] < steady["statutory_compliance"]
