@@ -72,7 +72,11 @@ def test_never_answered_case_is_judged_on_the_wait_it_gave_up_after():
 def test_refund_two_days_late_and_slow_resolution():
     s = one(case_type="return_refund", refund_at=10.0 + 7 * DAY, closed_at=10.0 + 7 * DAY)
     assert s["p_top_box"] == pytest.approx(0.92 * (1 - 2 * 0.05))
-    assert s["repurchase"] == pytest.approx(0.70)  # resolved slowly (> contact_sla 24 h)
+    assert s["repurchase"] == pytest.approx(0.95)  # quick: inside the 10-day return target
+    late = one(case_type="return_refund", refund_at=10.0 + 11 * DAY, closed_at=10.0 + 11 * DAY)
+    assert late["repurchase"] == pytest.approx(0.70)  # slow: past the 10-day return target
+    inquiry = one(closed_at=10.0 + 2 * DAY)
+    assert inquiry["repurchase"] == pytest.approx(0.70)  # slow: past the 24-hour inquiry target
 
 
 def test_repair_lateness_counts_from_request_to_service_done():

@@ -42,10 +42,11 @@ and any other ``rating_rest`` (1): ``csat = rating_rest + (rating_top - rating_r
 (Zendesk's good/bad ratings mapped to the scale ends).
 
 Repurchase follows the TARP table: resolved (or reworked) *quickly* when closed within
-``policy.contact_sla`` of the request, *slowly* otherwise, or *unresolved* (unresolved and
-abandoned); the *major* row applies from ``major_order_value``. The recovery bonus never
-touches repurchase (de Matos et al. 2007). The paid-return spending effect (BM12) is not a
-repurchase probability: it scales the value kept, see :func:`sim.outcomes.ledger.lost_revenue`.
+the case type's service target ``policy.sla`` of the request, *slowly* otherwise, or
+*unresolved* (unresolved and abandoned); the *major* row applies from
+``major_order_value``. The recovery bonus never touches repurchase (de Matos et al. 2007).
+The paid-return spending effect (BM12) is not a repurchase probability: it scales the value
+kept, see :func:`sim.outcomes.ledger.lost_revenue`.
 """
 
 from __future__ import annotations
@@ -118,7 +119,7 @@ def score_cases(cases: pd.DataFrame, params: SatisfactionParams, policy) -> pd.D
     params : SatisfactionParams
         Coefficients (scenario ``[satisfaction]``).
     policy : Policy
-        Scenario policy; ``contact_sla`` separates quick from slow resolutions.
+        Scenario policy; ``sla`` (per case type) separates quick from slow resolutions.
 
     Returns
     -------
@@ -163,7 +164,7 @@ def score_cases(cases: pd.DataFrame, params: SatisfactionParams, policy) -> pd.D
     csat = params.rating_rest + (params.rating_top - params.rating_rest) * p
 
     major = np.asarray(cases["order_value"], dtype=float) >= params.major_order_value
-    quick = elapsed <= policy.contact_sla
+    quick = elapsed <= policy.sla_hours(cases["case_type"])
     resolved = np.isin(oc, ("resolved", "rework"))
     minor_row = np.where(resolved, np.where(quick, params.repurchase_quick,
                                             params.repurchase_slow),
