@@ -23,7 +23,6 @@ import numpy as np
 import pandas as pd
 
 from ..config.outcomes import SatisfactionParams
-from ..config.units import DAY
 from ..records import COST_KINDS
 
 
@@ -102,45 +101,12 @@ def in_scope_costs(ledger: pd.DataFrame, case_ids: np.ndarray, warmup: float,
     return totals_by_kind(weighted)
 
 
-def _rates_of(params, stage: str) -> dict[str, float]:
-    """Staffed-hour rates found in one provider's parameters, by the component it books."""
-    rates: dict[str, float] = {}
-    for name, group in (getattr(params, "groups", None) or {}).items():
-        rate = getattr(group, "cost_per_floor_hour", None)
-        if rate is not None:
-            rates[f"staff:{name}"] = float(rate)
-    if stage == "complaint" and hasattr(params, "cost_per_floor_hour"):
-        rates["staff:complaints"] = float(params.cost_per_floor_hour)
-    if hasattr(params, "cost_per_duty_hour"):
-        rates["staff:technicians"] = float(params.cost_per_duty_hour)
-    if hasattr(params, "fleet_cost_per_day"):
-        rates["logistics:fleet"] = float(params.fleet_cost_per_day) / DAY
-    if hasattr(params, "moderator_monthly_cost"):
-        rates["moderation"] = (float(params.moderator_monthly_cost)
-                               / float(params.moderator_paid_hours_per_month))
-    staff = getattr(params, "staff", None)  # a community forum's staff fall-back centre
-    if staff is not None and hasattr(staff, "groups"):
-        rates.update(_rates_of(staff, "contact"))
-    return rates
-
-
 def staff_rates(world) -> dict[str, float]:
-    """Cost per staffed hour by ledger component, from the providers' parameters.
-
-    A provider may offer ``staff_rates() -> {component: rate}``; otherwise the rates are read
-    from the parameters the bundled providers book staffed time with: agent groups'
-    ``cost_per_floor_hour`` (``staff:<group>``, also of a forum's ``staff`` centre), the
-    complaint team's ``cost_per_floor_hour`` (``staff:complaints``), technicians'
-    ``cost_per_duty_hour`` (``staff:technicians``), the fleet's ``fleet_cost_per_day`` / 24
-    (``logistics:fleet``) and moderators' monthly cost / paid hours (``moderation``).
-    """
+    """Cost per staffed hour by ledger component, as each provider of the run reports it
+    (:meth:`sim.providers.base.Provider.staff_rates`)."""
     rates: dict[str, float] = {}
     for provider in getattr(world, "_all", []):
-        own = getattr(type(provider), "staff_rates", None)
-        if own is not None:
-            rates.update(provider.staff_rates())
-        else:
-            rates.update(_rates_of(provider.params, getattr(provider, "stage", "")))
+        rates.update(provider.staff_rates())
     return rates
 
 

@@ -56,6 +56,10 @@ class Provider:
     def finish(self) -> None:
         """Book costs that belong to staffed time rather than to a case."""
 
+    def staff_rates(self) -> dict[str, float]:
+        """Cost per staffed hour of each ledger component this provider books with hours."""
+        return {}
+
     def queue_lengths(self) -> dict[str, int]:
         """Cases waiting at this provider now, by queue name (for the backlog monitor)."""
         return {}

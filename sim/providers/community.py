@@ -42,6 +42,7 @@ from ..config.vocab import CASE_TYPES
 from .base import ContactResult, Provider
 from .in_house.contact import ContactCentre
 from .in_house.contact_params import ContactCentreParams
+from .staffing import book_daily
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -186,11 +187,12 @@ class Community(Provider):
                 ledger.charge(case=-1, time=float(day) * 24.0, component="moderation",
                               kind="fixed", amount=months * p.moderator_monthly_cost,
                               hours=months * p.moderator_paid_hours_per_month)
-        horizon = self.world.scenario.run.horizon
-        for day_start in range(0, int(math.ceil(horizon)), 24):
-            share = min(24.0, horizon - day_start) / 24.0  # a last partial day pro rata
-            ledger.charge(case=-1, time=float(day_start), component="community_platform",
-                          kind="fixed", amount=share * p.platform_cost_per_day)
+        book_daily(self.world, "community_platform", p.platform_cost_per_day)
+
+    def staff_rates(self) -> dict[str, float]:
+        p = self.params
+        return {**self.staff.staff_rates(),
+                "moderation": p.moderator_monthly_cost / p.moderator_paid_hours_per_month}
 
     @property
     def posts(self) -> int:

@@ -30,15 +30,13 @@ Specialists' staffed hours are fixed cost, booked day by day in :meth:`Complaint
 
 from __future__ import annotations
 
-import math
 from collections.abc import Generator
 from dataclasses import dataclass
-
-import numpy as np
 
 from ...config.fields import dist, money, number, probability
 from ...config.registry import register_provider
 from ..base import Provider
+from ..staffing import book_roster, hourly_cost, roster
 from .roster import RosteredPool
 
 
@@ -75,7 +73,7 @@ class ComplaintTeamParams:
     @property
     def cost_per_floor_hour(self) -> float:
         """Cost of one specialist-hour on the floor, shrinkage included."""
-        return self.monthly_cost / self.paid_hours_per_month / (1 - self.shrinkage)
+        return hourly_cost(self.monthly_cost, self.paid_hours_per_month, self.shrinkage)
 
 
 @register_provider("in_house", "complaint", ComplaintTeamParams)
@@ -86,7 +84,7 @@ class ComplaintTeam(Provider):
 
     def __init__(self, world, params: ComplaintTeamParams, name: str = "in_house"):
         super().__init__(world, params, name)
-        self.pool = RosteredPool(self.env, np.full(168, params.specialists, dtype=int))
+        self.pool = RosteredPool(self.env, roster(params.specialists, ()))
         rec = world.records
         rec.add("complaint_intervened", "?", False, "the platform intervened in the complaint")
         rec.add("complaint_ruling_met", "?", True,
@@ -163,13 +161,11 @@ class ComplaintTeam(Provider):
     # --- accounting and monitoring ------------------------------------------------------------
     def finish(self) -> None:
         """Book specialist hours on the floor in [0, horizon) as fixed cost, day by day."""
-        p = self.params
-        horizon = self.world.scenario.run.horizon
-        for day_start in range(0, int(math.ceil(horizon)), 24):
-            floor_hours = p.specialists * (min(day_start + 24.0, horizon) - day_start)
-            self.world.ledger.charge(
-                case=-1, time=float(day_start), component="staff:complaints", kind="fixed",
-                amount=floor_hours * p.cost_per_floor_hour, hours=floor_hours)
+        book_roster(self.world, "staff:complaints", roster(self.params.specialists, ()),
+                    self.params.cost_per_floor_hour)
+
+    def staff_rates(self) -> dict[str, float]:
+        return {"staff:complaints": self.params.cost_per_floor_hour}
 
     def queue_lengths(self) -> dict[str, int]:
         return {"complaint:specialists": self.pool.waiting}

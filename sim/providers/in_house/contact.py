@@ -20,6 +20,7 @@ from collections.abc import Generator
 from ...config.registry import register_provider
 from ...config.vocab import CHANNELS
 from ..base import ContactResult, Provider
+from ..staffing import book_daily, book_roster
 from .contact_params import ContactCentreParams
 from .roster import RosteredPool
 
@@ -176,24 +177,19 @@ class ContactCentre(Provider):
 
     # --- accounting and monitoring ------------------------------------------------------------
     def finish(self) -> None:
-        """Book agent hours on the floor in [0, horizon) as fixed cost, day by day."""
-        horizon = self.world.scenario.run.horizon
-        hours = int(math.ceil(horizon))
+        """Book agent hours on the floor in [0, horizon) as fixed cost, day by day, and the
+        training that attrition makes those hours carry (an overhead with no hours)."""
         for name, group in self.groups.items():
             g = group.params
-            roster = g.agents_by_hour()
-            for day_start in range(0, hours, 24):
-                span = range(day_start, min(day_start + 24, hours))
-                floor_hours = float(sum(roster[h % 168] for h in span))
-                if floor_hours == 0:
-                    continue
-                self.world.ledger.charge(
-                    case=-1, time=float(day_start), component=f"staff:{name}", kind="fixed",
-                    amount=floor_hours * g.cost_per_floor_hour, hours=floor_hours)
-                training = floor_hours * g.attrition_per_year * g.cost_per_hire / (365 * 24)
-                self.world.ledger.charge(
-                    case=-1, time=float(day_start), component=f"training:{name}", kind="fixed",
-                    amount=training, hours=0.0)
+            on_duty = g.agents_by_hour()
+            book_roster(self.world, f"staff:{name}", on_duty, g.cost_per_floor_hour)
+            # Hiring and ramp-up replace leavers at attrition_per_year per agent on the floor.
+            training_per_hour = g.attrition_per_year * g.cost_per_hire / (365 * 24)
+            book_daily(self.world, f"training:{name}",
+                       training_per_hour * float(on_duty.mean()) * 24)
+
+    def staff_rates(self) -> dict[str, float]:
+        return {f"staff:{n}": g.params.cost_per_floor_hour for n, g in self.groups.items()}
 
     def queue_lengths(self) -> dict[str, int]:
         return {f"contact:{n}": g.pool.waiting for n, g in self.groups.items()}

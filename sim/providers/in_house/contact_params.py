@@ -19,24 +19,8 @@ from ...config.fields import (
     table,
     text,
 )
-from ...config.vocab import CASE_TYPES, CHANNELS, WEEKDAYS
-
-HOURS_PER_WEEK = 168
-
-
-@dataclass(frozen=True, kw_only=True)
-class Shift:
-    """Agents on the floor on some weekdays between two hours of the day."""
-
-    days: tuple = strings(list(WEEKDAYS), options=WEEKDAYS, doc="Weekdays the shift runs.")
-    start: int = number(doc="First hour of the shift (0-23).", integer=True, min=0, max=23)
-    end: int = number(doc="Hour the shift ends (1-24), after start.", integer=True, min=1, max=24)
-    agents: int = number(doc="Agents on the floor during the shift.", integer=True, min=0)
-
-    def _check(self, key: str) -> list[Problem]:
-        if self.end <= self.start:
-            return [Problem(f"{key}.end", self.end, f"an hour after start ({self.start})")]
-        return []
+from ...config.vocab import CASE_TYPES, CHANNELS
+from ..staffing import HOURS_PER_WEEK, Shift, hourly_cost, roster  # noqa: F401  (Shift: API)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -87,19 +71,12 @@ class AgentGroup:
 
     def agents_by_hour(self) -> np.ndarray:
         """Agents on the floor in each hour of the week (168 values, Monday 00:00 first)."""
-        if self.agents is not None:
-            return np.full(HOURS_PER_WEEK, self.agents, dtype=int)
-        roster = np.zeros(HOURS_PER_WEEK, dtype=int)
-        for shift in self.shifts:
-            for day in shift.days:
-                first = WEEKDAYS.index(day) * 24
-                roster[first + shift.start:first + shift.end] += shift.agents
-        return roster
+        return roster(self.agents, self.shifts)
 
     @property
     def cost_per_floor_hour(self) -> float:
         """Cost of one agent-hour on the floor, shrinkage included."""
-        return self.monthly_cost / self.paid_hours_per_month / (1 - self.shrinkage)
+        return hourly_cost(self.monthly_cost, self.paid_hours_per_month, self.shrinkage)
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -38,6 +38,7 @@ from ...config.fields import dist, duration, money, number, probability
 from ...config.registry import register_provider
 from ...config.units import DAY
 from ..base import Provider
+from ..staffing import book_daily
 
 
 def check_pickup_hour(pickup_hour: Dist, key: str) -> list[Problem]:
@@ -211,12 +212,8 @@ class InHouseLogistics(ParcelLogistics):
     inspection, a fixed fleet cost per day, pickup scans seen at once (refund at pickup)."""
 
     def finish(self) -> None:
-        """Book the fleet's fixed cost for every day of [0, horizon) as staffed time."""
-        horizon = self.world.scenario.run.horizon
-        start = 0.0
-        while start < horizon:
-            hours = min(DAY, horizon - start)
-            self.world.ledger.charge(case=-1, time=start, component="logistics:fleet",
-                                     kind="fixed", amount=self.params.fleet_cost_per_day
-                                     * hours / DAY, hours=hours)
-            start += DAY
+        """Book the fleet and warehouse, on duty all day, as fixed cost day by day."""
+        book_daily(self.world, "logistics:fleet", self.params.fleet_cost_per_day, staffed=True)
+
+    def staff_rates(self) -> dict[str, float]:
+        return {"logistics:fleet": self.params.fleet_cost_per_day / 24.0}

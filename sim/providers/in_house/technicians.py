@@ -31,9 +31,9 @@ from ...config.distributions import Dist
 from ...config.errors import Problem
 from ...config.fields import dist, items, money, number, probability, table
 from ...config.registry import register_provider
-from ...config.vocab import FIELD_TYPES, WEEKDAYS
+from ...config.vocab import FIELD_TYPES
 from ..base import Provider
-from .contact_params import HOURS_PER_WEEK, Shift
+from ..staffing import Shift, book_roster, hourly_cost, roster
 from .roster import RosteredPool
 
 ON_SITE = {"dist": "gamma", "mean": "1h", "sd": "20min"}
@@ -109,19 +109,12 @@ class TechnicianParams(FieldParams):
 
     def technicians_by_hour(self) -> np.ndarray:
         """Technicians on duty in each hour of the week (168 values, Monday 00:00 first)."""
-        if self.technicians is not None:
-            return np.full(HOURS_PER_WEEK, self.technicians, dtype=int)
-        roster = np.zeros(HOURS_PER_WEEK, dtype=int)
-        for shift in self.shifts:
-            for day in shift.days:
-                first = WEEKDAYS.index(day) * 24
-                roster[first + shift.start:first + shift.end] += shift.agents
-        return roster
+        return roster(self.technicians, self.shifts)
 
     @property
     def cost_per_duty_hour(self) -> float:
         """Cost of one technician-hour on duty, shrinkage included."""
-        return self.monthly_cost / self.paid_hours_per_month / (1 - self.shrinkage)
+        return hourly_cost(self.monthly_cost, self.paid_hours_per_month, self.shrinkage)
 
 
 class FieldProvider(Provider):
@@ -236,15 +229,11 @@ class Technicians(FieldProvider):
 
     def finish(self) -> None:
         """Book technician hours on duty in [0, horizon) as fixed cost, day by day."""
-        horizon = self.world.scenario.run.horizon
-        hours = int(math.ceil(horizon))
-        roster = self.params.technicians_by_hour()
-        for day_start in range(0, hours, 24):
-            span = range(day_start, min(day_start + 24, hours))
-            duty_hours = float(sum(roster[h % HOURS_PER_WEEK] for h in span))
-            self.world.ledger.charge(
-                case=-1, time=float(day_start), component="staff:technicians", kind="fixed",
-                amount=duty_hours * self.params.cost_per_duty_hour, hours=duty_hours)
+        book_roster(self.world, "staff:technicians", self.params.technicians_by_hour(),
+                    self.params.cost_per_duty_hour)
+
+    def staff_rates(self) -> dict[str, float]:
+        return {"staff:technicians": self.params.cost_per_duty_hour}
 
     def queue_lengths(self) -> dict[str, int]:
         return {"field:technicians": self.pool.waiting}

@@ -28,6 +28,7 @@ from ...config.fields import dist, flag, money, number, probability, strings
 from ...config.registry import register_overlay
 from ...config.vocab import CASE_TYPES, CHANNELS
 from ..base import ContactResult, Overlay
+from ..staffing import book_daily
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -139,8 +140,4 @@ class Chatbot(Overlay):
 
     def finish(self) -> None:
         """Book the licence for the horizon, day by day (fixed, not tied to a case)."""
-        horizon = self.world.scenario.run.horizon
-        for day_start in range(0, int(math.ceil(horizon)), 24):
-            share = min(24.0, horizon - day_start) / 24.0  # a last partial day pro rata
-            self.world.ledger.charge(case=-1, time=float(day_start), component="chatbot_licence",
-                                     kind="fixed", amount=share * self.params.licence_per_day)
+        book_daily(self.world, "chatbot_licence", self.params.licence_per_day)

@@ -11,7 +11,6 @@ licence is a fixed cost per day, booked in :meth:`SmartDiagnosis.finish`.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Generator
 from dataclasses import dataclass
 
@@ -19,6 +18,7 @@ from ...config.fields import money, number, strings
 from ...config.registry import register_overlay
 from ...config.vocab import FIELD_TYPES
 from ..base import Overlay
+from ..staffing import book_daily
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -67,9 +67,5 @@ class SmartDiagnosis(Overlay):
         return (yield from self.inner.visit(case, kind, fail_factor, on_site_factor))
 
     def finish(self) -> None:
-        """Book the licence for every day of the horizon (fixed, not tied to a case)."""
-        horizon = self.world.scenario.run.horizon
-        for day_start in range(0, int(math.ceil(horizon)), 24):
-            self.world.ledger.charge(case=-1, time=float(day_start),
-                                     component="smart_diagnosis_licence", kind="fixed",
-                                     amount=self.params.licence_per_day)
+        """Book the licence for the horizon, day by day (fixed, not tied to a case)."""
+        book_daily(self.world, "smart_diagnosis_licence", self.params.licence_per_day)
