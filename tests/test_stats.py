@@ -20,11 +20,11 @@ from sim.experiment.ranking import (
 )
 from sim.experiment.stats import (
     ReplicationController,
-    mser5,
     replications_needed,
     summarise,
     t_interval,
 )
+from sim.experiment.warmup import mser5
 
 DATA = np.array([4.1, 5.3, 3.8, 6.0, 5.1, 4.7, 5.9, 4.4])
 

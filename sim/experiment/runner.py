@@ -7,7 +7,8 @@ r of every design uses the same random-number set), then analyses the runs with
 
 Designs that look unstable are flagged rather than silently averaged: cases still open when
 the run stopped (``censored_share > 0``), a backlog that keeps growing over the horizon, a
-warm-up shorter than MSER-5 suggests, or a precision target that was not reached.
+warm-up shorter than MSER-5 suggests, or a precision target that was not reached
+(:mod:`sim.experiment.flags`).
 """
 
 from __future__ import annotations
@@ -28,8 +29,9 @@ from ..config.errors import ScenarioError
 from ..config.fields import _suggest
 from ..config.schema import Scenario
 from .executors import Task, TaskResult, execute
+from .flags import design_flags
 from .ranking import paired_differences, pareto_front, rank_designs
-from .stats import ReplicationController, mser5, summarise
+from .stats import ReplicationController, summarise
 
 #: KPIs shown first in tables and figures, when the model computes them.
 HEADLINE = ("cost_per_case", "first_response_mean_min", "resolution_time_mean_h", "csat_mean",
@@ -258,58 +260,6 @@ def _precision_values(runs: pd.DataFrame, wanted: list[str] | None) -> dict[str,
     return values
 
 
-def _flags(scenario: Scenario, runs: pd.DataFrame, results: list[TaskResult],
-           names: list[str], notes: list[str]) -> dict[str, list[str]]:
-    run = scenario.run
-    flags: dict[str, list[str]] = {n: [] for n in names}
-    for name in names:
-        mine = runs[runs["design"] == name]
-        if "censored_share" in mine and np.nanmean(mine["censored_share"]) > 0:
-            share = np.nanmean(mine["censored_share"])
-            open_runs = int((mine["censored_share"] > 0).sum())
-            flags[name].append(f"{share:.3g} of cases (in {open_runs} of {len(mine)} runs) still "
-                               "open at the end (overloaded, or run.drain too short)")
-        backlogs = [r.backlog for r in results if r.design == name]
-        series = _mean_backlog(backlogs, run.warmup, run.horizon)
-        if series is not None and _growing(series):
-            flags[name].append("backlog grows over the horizon (unstable: capacity below load?)")
-        if run.kind == "steady_state" and series is not None:
-            full = _mean_backlog(backlogs, 0.0, run.horizon)
-            try:
-                cut = mser5(full)
-            except ValueError:
-                cut = 0
-            if cut is None:
-                flags[name].append("MSER-5 found no warm-up: lengthen the run")
-            elif cut > run.warmup + 1e-9:
-                flags[name].append(f"warm-up looks too short: MSER-5 suggests {cut:g} h "
-                                   f"(run.warmup = {run.warmup:g} h)")
-    for note in notes:
-        if "precision not reached" in note:
-            for name in names:
-                if f"'{name}/" in note:
-                    flags[name].append("target precision not reached")
-    return flags
-
-
-def _mean_backlog(backlogs: list[pd.DataFrame], start: float, end: float) -> np.ndarray | None:
-    """Across-replication mean of hourly open cases over [start, end), or None if too short."""
-    cut = [b.loc[(b["time_h"] >= start) & (b["time_h"] < end), "open_cases"].to_numpy(float)
-           for b in backlogs]
-    length = min((len(c) for c in cut), default=0)
-    if length < 10:
-        return None
-    return np.mean([c[:length] for c in cut], axis=0)
-
-
-def _growing(series: np.ndarray) -> bool:
-    """A backlog that ends far above where it was a quarter in, and keeps climbing."""
-    q = len(series) // 4
-    early, late = series[q:2 * q].mean(), series[-q:].mean()
-    slope = np.polyfit(np.arange(len(series)), series, 1)[0] * len(series)
-    return bool(late > 1.5 * early + 5 and slope > max(5.0, 0.5 * series.mean()))
-
-
 def _analyse(scenario, runs, results, names, reference, seed, notes, controller, keep_cases,
              ranking_kpi, confidence, wall, executor) -> Comparison:
     from ..outcomes.kpis import REGISTRY
@@ -317,7 +267,7 @@ def _analyse(scenario, runs, results, names, reference, seed, notes, controller,
     kpis = [c for c in runs.columns if c not in ("design", "replication")]
     summary = summarise(runs, metrics=kpis, confidence=confidence)
     summary.insert(2, "unit", summary["kpi"].map(lambda k: getattr(REGISTRY.get(k), "unit", "")))
-    flags = _flags(scenario, runs, results, names, notes)
+    flags = design_flags(scenario, runs, results, names, notes)
     summary["flag"] = summary["design"].map(lambda d: "; ".join(flags[d]))
     if len(names) > 1:
         differences = paired_differences(runs, reference, metrics=kpis, confidence=confidence)
