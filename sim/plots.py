@@ -13,6 +13,7 @@ import io
 from collections.abc import Callable
 from typing import Any
 
+import matplotlib
 import numpy as np
 from matplotlib.figure import Figure
 
@@ -145,13 +146,16 @@ def timeline(cmp: Any) -> Figure:
         if queues:
             bottom.plot(days, frame[queues].sum(axis=1), label=d)
     horizon = cmp.meta.get("horizon_h", np.nan) / 24.0
+    warmup = cmp.meta.get("warmup_h", 0.0) / 24.0
     for ax in (top, bottom):
         ax.axvline(horizon, color="grey", ls=":", label="end of arrivals (horizon)")
+        if warmup > 0:
+            ax.axvspan(0, warmup, color="grey", alpha=0.12, label="warm-up (not in KPIs)")
         ax.grid(alpha=0.3)
         ax.set_xlabel("simulated time (days)")
     top.set_ylabel("open cases (count)")
     bottom.set_ylabel("waiting in queues (count)")
-    top.legend(fontsize="small")
+    top.legend(fontsize="small", loc="lower right")
     fig.suptitle("Backlog and queues over time, hourly samples (replication 0)")
     return fig
 
@@ -159,20 +163,24 @@ def timeline(cmp: Any) -> Figure:
 def cost_breakdown(cmp: Any) -> Figure:
     """Mean cost per replication, stacked by ledger component, per design."""
     costs = cmp.costs
-    fig = Figure(figsize=(8, 4.5), layout="constrained")
+    fig = Figure(figsize=(10, 4.5), layout="constrained")
     if costs is None or costs.empty:
         return _empty(fig, "no costs booked")
     table = costs.pivot_table(index="design", columns="component", values="amount",
                               aggfunc="sum").reindex(cmp.designs).fillna(0.0)
     ax = fig.add_subplot()
     bottom = np.zeros(len(table))
-    for component in table.columns:
-        ax.bar(table.index, table[component], bottom=bottom, label=component)
+    # tab20 keeps up to 20 components apart; the default cycle repeats after 10.
+    colours = matplotlib.colormaps["tab20"].colors
+    for i, component in enumerate(table.columns):
+        ax.bar(table.index, table[component], bottom=bottom, label=component,
+               color=colours[i % len(colours)])
         bottom += table[component].to_numpy()
     n = cmp.meta.get("replications", "?")
     ax.set_ylabel(f"cost per replication ({cmp.meta.get('currency', '')})")
     ax.set_title(f"Cost by component, mean over n={n} replications")
-    ax.legend(fontsize="small", ncol=2)
+    # Outside the axes: inside, the legend covers the bars it explains.
+    ax.legend(fontsize="small", loc="upper left", bbox_to_anchor=(1.01, 1.0))
     ax.grid(axis="y", alpha=0.3)
     return fig
 

@@ -36,8 +36,10 @@ class Run:
 
     horizon: float = duration_field("28d", positive=True,
                                     doc="Cases are created during [0, horizon).")
-    warmup: float = duration_field("0h", doc="Cases created before this are left out of KPIs "
-                                             "(steady-state scenarios).")
+    warmup: float = duration_field("0h", doc="Cases created before this load the system but are "
+                                             "left out of KPIs (steady-state scenarios, or a "
+                                             "terminating run that starts with an empty "
+                                             "pipeline); fixed costs are pro-rated.")
     drain: float = duration_field("60d", doc="After the horizon, open cases may finish for this "
                                              "long; those still open are 'censored'.")
     kind: str = choice("terminating", options=("terminating", "steady_state"),
