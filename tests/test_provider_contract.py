@@ -75,3 +75,14 @@ def test_every_provider_and_overlay_runs_in_a_bundled_scenario():
             used_overlays |= set(design.overlays)
     assert set(registry.PROVIDERS) <= used_providers, set(registry.PROVIDERS) - used_providers
     assert set(registry.OVERLAYS) <= used_overlays, set(registry.OVERLAYS) - used_overlays
+
+
+@pytest.mark.parametrize(("provider", "stage"), [("community", "logistics"),
+                                                 ("third_party_logistics", "field_service"),
+                                                 ("third_party_platform", "contact")])
+def test_provider_on_a_stage_it_cannot_serve_is_a_load_error(provider, stage):
+    with pytest.raises(ScenarioError) as err:
+        sim.load_scenario("baseline", {f"designs.self_built.{stage}": {"provider": provider}})
+    line = next(line for line in str(err.value).splitlines()
+                if f"designs.self_built.{stage}.provider" in line)
+    assert f"{provider!r} cannot serve {stage}" in line

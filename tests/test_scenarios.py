@@ -13,8 +13,9 @@ import pytest
 import sim
 from sim.config import bundled_scenarios
 from sim.config.vocab import TERMINAL_STATES
+from sim.model import simulate
 from sim.outcomes.kpis import REGISTRY
-from sim.outcomes.ledger import in_scope_costs
+from sim.outcomes.ledger import in_scope_costs, reconcile, staff_rates
 
 SMALL = {"demand.orders_per_day": 150}
 
@@ -87,3 +88,26 @@ def test_carrier_disruption_lowers_statutory_compliance_when_deadline_runs_from_
     disrupted = sim.run_once(scenario, "third_party_logistics").kpis
     steady = sim.run_once(scenario, "third_party_logistics_steady").kpis
     assert disrupted["statutory_compliance"] < steady["statutory_compliance"]
+
+
+@pytest.mark.parametrize(("name", "design"), CASES, ids=[f"{n}-{d}" for n, d in CASES])
+def test_ledger_reconciles_with_staffed_hours(name, design):
+    # Every entry belongs to a case or to staffed time, and every staffed component costs
+    # exactly its hours on duty times the rate its provider reports.
+    world = simulate(_scenario(name), design)
+    ledger = world.ledger.to_frame()
+    check = reconcile(ledger, len(world.cases), staff_rates(world))
+    assert check.ok, check.problems
+    assert check.staffed_hours, "every design keeps someone on duty"
+
+
+def test_consumer_paid_freight_lowers_return_satisfaction():
+    # Same seed and demand: when the consumer pays return freight, returns are rated lower
+    # (the fee multiplier, and returns given up because of it) than with free pickup.
+    rules = {**SMALL, "policy.fee_deterrence": 0.2}
+    paid = sim.run_once(sim.load_scenario(
+        "apparel_returns", {**rules, "policy.return_freight_payer": "consumer"}), "self_built")
+    free = sim.run_once(sim.load_scenario(
+        "apparel_returns", {**rules, "policy.return_freight_payer": "free_pickup"}), "self_built")
+    assert paid.kpis["csat_mean_return_refund"] < free.kpis["csat_mean_return_refund"]
+    assert paid.cases["consumer_paid_fee"].any() and not free.cases["consumer_paid_fee"].any()
