@@ -178,3 +178,12 @@ def test_wait_defaults_are_minutes_for_chat_and_phone():
     # A guard on units: the chat tolerance is 50 s, the phone sharp drop 2 min.
     assert PARAMS.wait_tolerance["chat"] == pytest.approx(50 * SECOND)
     assert PARAMS.wait_sharp_drop["phone"] == pytest.approx(2 * MINUTE)
+
+
+def test_wait_runs_from_the_request_across_retries():
+    # Abandoned once, came back 30 minutes later and was answered at once: the consumer still
+    # waited 30 minutes for a first answer, and is scored on that, not on the last attempt.
+    at_once = one(created=10.0, first_response_at=10.0, first_wait_h=0.0)
+    after_retry = one(created=10.0, first_response_at=10.5, first_wait_h=0.0, abandonments=1,
+                      contacts=1)
+    assert after_retry["p_top_box"] < at_once["p_top_box"]

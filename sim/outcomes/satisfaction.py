@@ -141,7 +141,13 @@ def score_cases(cases: pd.DataFrame, params: SatisfactionParams, policy) -> pd.D
     p = p * params.per_extra_contact ** np.maximum(contacts - 1, 0)
     p = p * params.per_revisit ** np.maximum(visits - 1, 0)
     p = p * params.per_transfer ** np.asarray(cases["transfers"], dtype=float)
+    # The wait a consumer lives through runs from the request to the first answer, across any
+    # abandoned attempts and retries; the wait of the answered attempt alone would forgive them.
     wait = np.asarray(cases["first_wait_h"], dtype=float)
+    if "first_response_at" in cases:
+        lived = (np.asarray(cases["first_response_at"], dtype=float)
+                 - np.asarray(cases["created"], dtype=float))
+        wait = np.where(np.isnan(lived), wait, np.maximum(lived, np.nan_to_num(wait)))
     wait = np.where(np.isnan(wait), np.asarray(cases["first_attempt_wait_h"], dtype=float), wait)
     tolerance = per_channel(params.wait_tolerance, np.inf)
     sharp_drop = per_channel(params.wait_sharp_drop, np.inf)
