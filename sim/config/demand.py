@@ -87,7 +87,9 @@ class Demand:
             "an hour from this profile (Z15: >50% of chats 10:00-15:00). Left out: the time "
             "that follows from order, delivery and lag.")
     history: float = duration("21d", doc="Orders placed this long before the start still raise "
-                                         "cases inside the run (avoids an empty start).")
+                                         "cases inside the run, so cases arrive at their full "
+                                         "rate from time 0; cases raised before 0 are not "
+                                         "simulated (a warm-up fills that pipeline).")
     delivery_lag: Dist = dist({"dist": "triangular", "min": "1d", "mode": "2d", "max": "4d"},
                               doc="Order to delivery (research/domain.md §3.9: sign-for 1-4 d).")
     default_lag: Dist = dist({"dist": "exponential", "mean": "2d"},
