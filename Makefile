@@ -22,7 +22,7 @@ run: $(STAMP)
 	$(BIN)/aftersales run $(SCENARIO) --jobs $(JOBS)
 
 test: $(STAMP)
-	$(BIN)/python -m pytest -n $(JOBS) -q
+	$(BIN)/python -m pytest -n $(JOBS) -q --nbmake tests notebooks
 
 lint: $(STAMP)
 	$(BIN)/ruff check sim tests benchmarks

@@ -128,7 +128,9 @@ def process_executor(jobs: int) -> cf.Executor | None:
 
 
 def _progress_bar(total: int, progress: bool | None, desc: str):
-    from tqdm.auto import tqdm
+    # The text bar, also in notebooks: tqdm.auto's widget needs ipywidgets, which we do not
+    # require, and warns without it.
+    from tqdm import tqdm
 
     # disable=None lets tqdm switch itself off when stderr is not a terminal; delay hides
     # the bar for anything that finishes within a second.
