@@ -37,6 +37,7 @@ from ..config.errors import ScenarioError
 from ..config.loader import SCENARIO_DIR, load_scenario, read_raw
 from ..config.schema import Scenario
 from .executors import Task, TaskResult, execute, run_task
+from .stats import t_interval
 
 
 @dataclass(frozen=True)
@@ -195,3 +196,37 @@ def sweep(scenario: Scenario | str | os.PathLike | Mapping[str, Any],
         table.to_csv(tmp, index=False)
         os.replace(tmp, Path(out_dir) / "runs.csv")
     return table
+
+
+def summarise_sweep(table: pd.DataFrame, parameters: Sequence[str],
+                    kpis: Sequence[str] | None = None, confidence: float = 0.95) -> pd.DataFrame:
+    """Mean and t-interval of each KPI per sweep point and design (a tidy table).
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        What :func:`sweep` returned.
+    parameters : sequence of str
+        The swept dotted keys (columns of ``table``).
+    kpis : sequence of str, optional
+        KPIs to summarise (default: every KPI column).
+    confidence : float
+        Confidence level of the intervals.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``point``, the parameters, ``design``, ``kpi``, ``mean``, ``lower``, ``upper``,
+        ``half_width``, ``n``.
+    """
+    keys = ["point", *parameters, "design"]
+    fixed = {*keys, "replication"}
+    kpis = [k for k in (kpis or table.columns) if k not in fixed]
+    rows = []
+    for group, runs in table.groupby(keys, sort=False):
+        for kpi in kpis:
+            ci = t_interval(runs[kpi].to_numpy(dtype=float), confidence)
+            rows.append({**dict(zip(keys, group, strict=True)), "kpi": kpi, "mean": ci.mean,
+                         "lower": ci.lower, "upper": ci.upper, "half_width": ci.half_width,
+                         "n": ci.n})
+    return pd.DataFrame(rows)
