@@ -283,3 +283,20 @@ def test_smart_diagnosis_lowers_revisits():
     licence = led[led["component"] == "smart_diagnosis_licence"]
     assert licence["amount"].sum() == pytest.approx(300.0 * 4)
     assert (licence["case"] == -1).all() and (licence["kind"] == "fixed").all()
+
+
+def test_early_fault_remedy_skips_the_repair():
+    # Every repair reported inside the exchange window, and every entitled consumer taking the
+    # remedy: no visit at all, a return or exchange instead, under the three guarantees.
+    import sim
+
+    overrides = {"demand.orders_per_day": 150, "policy.early_remedy_choice": 1.0,
+                 "policy.repair_exchange_within": "60d"}
+    result = sim.run_once(sim.load_scenario("appliances", overrides), "self_built")
+    repairs = result.cases[result.cases["case_type"].astype(str) == "repair"]
+    assert (repairs["visits"] == 0).all()
+    assert repairs["statutory_applicable"].sum() > 0.9 * len(repairs)  # all but failed contacts
+    none = sim.run_once(sim.load_scenario(
+        "appliances", {**overrides, "policy.early_remedy_choice": 0.0}), "self_built")
+    none_repairs = none.cases[none.cases["case_type"].astype(str) == "repair"]
+    assert none_repairs["visits"].sum() >= len(repairs)

@@ -43,9 +43,6 @@ class Policy:
     approval_timeout: float = duration(
         "48h", doc="Request auto-approved after this (platform pattern, research/domain.md "
                    "§3.5; JD 24 h).")
-    ship_back_deadline: float = duration(
-        "7d", doc="Consumer must hand the parcel over within this after approval "
-                  "(platform pattern).")
     refund_posting: float = duration(
         "2d", doc="Refund to bank card (WX/Alipay docs: 1-3 working days).")
 
@@ -58,8 +55,6 @@ class Policy:
     fee_deterrence: float = probability(
         0.20, doc="Probability a consumer who must pay the fee gives up a wanted return "
                   "(assumption; range 0.1-0.4).")
-    insurance_payout: float = money(
-        13.0, doc="Freight-insurance payout per return (JAVY; TB10).")
     insurance_premium_per_order: float = money(
         0.3, doc="Seller's freight-insurance premium per order (HB2B: from 0.3).")
     insured_return_uplift: float = number(
@@ -72,6 +67,10 @@ class Policy:
     repair_return_within: float = duration("7d", doc="Fault within this of sale: return (SB).")
     repair_exchange_within: float = duration(
         "15d", doc="Fault within this of sale: exchange or repair (SB).")
+    early_remedy_choice: float = probability(
+        0.0, doc="Share of consumers with an early fault (within repair_exchange_within) who "
+                 "take the return or exchange instead of a repair (no published share: 0, "
+                 "repairs first, unless a scenario sets it; the baseline assumes 0.5).")
     field_sla: float = duration(
         "72h", doc="Target for a visit after booking (JD 24 h install promise; assumption).")
 

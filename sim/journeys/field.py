@@ -4,7 +4,10 @@ Repair: contact (diagnosis) → field visit; a visit that does not fix the fault
 revisit, until ``policy.failed_repairs_before_exchange`` visits have failed. Then the "three
 guarantees" (三包, research/domain.md §4.1) give the consumer a remedy: a **return** when the
 fault was reported within ``policy.repair_return_within`` of delivery, an **exchange**
-otherwise. The remedy is granted by the rule, so it needs no new contact
+otherwise. A fault reported early gives the consumer that remedy at once, instead of a repair:
+a return within ``repair_return_within``, an exchange within ``repair_exchange_within``; a share
+``policy.early_remedy_choice`` of the consumers so entitled take it. The remedy is granted by
+the rule, so it needs no new contact
 (``request_contact=False``). The case records ``statutory_applicable`` when the rule is
 reached and clears ``statutory_met`` if the remedy does not end resolved.
 
@@ -46,6 +49,10 @@ def repair(world, case: int) -> Generator:
     result = yield from world.stage("contact").serve(case)
     if not result.resolved:
         return (yield from after_failure(world, case, result.outcome))
+    policy = world.scenario.policy
+    if (_reported_after(world, case) <= policy.repair_exchange_within
+            and world.draws.uniform("repair/early_remedy", case) < policy.early_remedy_choice):
+        return (yield from three_guarantees(world, case))
     fixed = yield from _visits_until_done(world, case, "repair")
     _sla_met(world, case)
     if fixed:
@@ -53,15 +60,20 @@ def repair(world, case: int) -> Generator:
     return (yield from three_guarantees(world, case))
 
 
+def _reported_after(world, case: int) -> float:
+    """Time from delivery to the fault report (NaN when demand knows no delivery)."""
+    return float(world.cases.created[case] - world.cases.delivered_at[case])
+
+
 def three_guarantees(world, case: int) -> Generator:
-    """Exchange or return after repeated failed repairs (三包). Returns the terminal state."""
+    """Exchange or return under the three guarantees (三包): after repeated failed repairs, or
+    at once for an early fault. Returns the terminal state."""
     from .returns import return_goods  # written in parallel; imported when first needed
 
     rec, policy = world.records, world.scenario.policy
     rec["statutory_applicable"][case] = True
-    reported_after = world.cases.created[case] - world.cases.delivered_at[case]
     # NaN (no delivery known, e.g. Poisson demand) compares False: exchange.
-    exchange = not reported_after <= policy.repair_return_within
+    exchange = not _reported_after(world, case) <= policy.repair_return_within
     state = yield from return_goods(world, case, exchange=exchange, request_contact=False)
     if state != "resolved":
         rec["statutory_met"][case] = False
