@@ -22,7 +22,6 @@ from ..config.distributions import Dist
 from ..config.errors import Problem
 from ..config.fields import dist, money, number, probability
 from ..config.registry import register_provider
-from ..config.vocab import FIELD_TYPES
 from .in_house.technicians import FieldParams, FieldProvider
 
 
@@ -98,27 +97,8 @@ class ServicePlatform(FieldProvider):
         km = self.world.draws.value("platform/distance", p.distance, case)
         return p.visit_fee + p.surcharge_per_km * max(0.0, km - p.free_km)
 
-    def visit(self, case: int, kind: str, fail_factor: float = 1.0,
-              on_site_factor: float = 1.0) -> Generator:
-        """One visit to ``case`` for a ``kind`` job; returns True if done right.
-
-        Parameters
-        ----------
-        case : int
-            Case index.
-        kind : str
-            ``repair``, ``installation`` or ``maintenance``.
-        fail_factor : float
-            Multiplies the failure probability (e.g. smart diagnosis).
-        on_site_factor : float
-            Multiplies the on-site time (e.g. smart diagnosis).
-        """
-        if kind not in FIELD_TYPES:
-            raise ValueError(f"unknown field job {kind!r}; one of {FIELD_TYPES}")
+    def _job(self, case: int, kind: str, k: int, on_site_factor: float) -> Generator:
         p, draws, env = self.params, self.world.draws, self.env
-        k = self._book(case)
-        if not self.covered(case):
-            return (yield from self._manufacturer_visit(case, kind, k))
         tech = min(int(draws.uniform("platform/assign", case, k) * p.technicians),
                    p.technicians - 1)
         self._technician[case] = tech
@@ -126,6 +106,5 @@ class ServicePlatform(FieldProvider):
         yield env.timeout(draws.value("field/travel", p.travel, case, k))
         self._arrive(case)
         yield env.timeout(draws.value("field/on_site", p.on_site, case, k) * on_site_factor)
-        self._charge(case, kind, k, self.fee(case))
         success = float(self.technician_ftf[tech]) if kind == "repair" else p.success(kind)
-        return self._done_right(case, kind, k, success, fail_factor)
+        return self.fee(case), success

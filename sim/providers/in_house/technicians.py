@@ -164,6 +164,34 @@ class FieldProvider(Provider):
             ledger.charge(case=case, time=now, component="parts", kind="variable",
                           amount=p.parts_cost)
 
+    def visit(self, case: int, kind: str, fail_factor: float = 1.0,
+              on_site_factor: float = 1.0) -> Generator:
+        """One visit to ``case`` for a ``kind`` job; returns True if done right.
+
+        Parameters
+        ----------
+        case : int
+            Case index.
+        kind : str
+            ``repair``, ``installation`` or ``maintenance``.
+        fail_factor : float
+            Multiplies the failure probability (e.g. smart diagnosis).
+        on_site_factor : float
+            Multiplies the on-site time (e.g. smart diagnosis).
+        """
+        if kind not in FIELD_TYPES:
+            raise ValueError(f"unknown field job {kind!r}; one of {FIELD_TYPES}")
+        k = self._book(case)
+        if not self.covered(case):
+            return (yield from self._manufacturer_visit(case, kind, k))
+        fee, success = yield from self._job(case, kind, k, on_site_factor)
+        self._charge(case, kind, k, fee)
+        return self._done_right(case, kind, k, success, fail_factor)
+
+    def _job(self, case: int, kind: str, k: int, on_site_factor: float) -> Generator:
+        """The provider's own visit, up to the end of the job: returns (fee, P(done right))."""
+        raise NotImplementedError
+
     def _manufacturer_visit(self, case: int, kind: str, k: int) -> Generator:
         """A visit by the manufacturer network (pure delays, no capacity limit)."""
         p, draws, env = self.params, self.world.draws, self.env
@@ -186,27 +214,8 @@ class Technicians(FieldProvider):
         super().__init__(world, params, name)
         self.pool = RosteredPool(self.env, params.technicians_by_hour())
 
-    def visit(self, case: int, kind: str, fail_factor: float = 1.0,
-              on_site_factor: float = 1.0) -> Generator:
-        """One visit to ``case`` for a ``kind`` job; returns True if done right.
-
-        Parameters
-        ----------
-        case : int
-            Case index.
-        kind : str
-            ``repair``, ``installation`` or ``maintenance``.
-        fail_factor : float
-            Multiplies the failure probability (e.g. smart diagnosis).
-        on_site_factor : float
-            Multiplies the on-site time (e.g. smart diagnosis).
-        """
-        if kind not in FIELD_TYPES:
-            raise ValueError(f"unknown field job {kind!r}; one of {FIELD_TYPES}")
+    def _job(self, case: int, kind: str, k: int, on_site_factor: float) -> Generator:
         p, draws, env = self.params, self.world.draws, self.env
-        k = self._book(case)
-        if not self.covered(case):
-            return (yield from self._manufacturer_visit(case, kind, k))
         yield env.timeout(draws.value("field/lead_time", p.lead_time, case, k))
         # From the appointment on, the job waits for a free technician (FIFO).
         request = self.pool.request(0)
@@ -223,9 +232,7 @@ class Technicians(FieldProvider):
             yield env.timeout(draws.value("field/on_site", p.on_site, case, k) * on_site_factor)
         finally:
             self.pool.release(request)
-        self._charge(case, kind, k, p.cost_per_visit)
-        success = p.first_time_fix if kind == "repair" else p.success(kind)
-        return self._done_right(case, kind, k, success, fail_factor)
+        return p.cost_per_visit, (p.first_time_fix if kind == "repair" else p.success(kind))
 
     def finish(self) -> None:
         """Book technician hours on duty in [0, horizon) as fixed cost, day by day."""
