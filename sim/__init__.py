@@ -1,6 +1,6 @@
 """aftersales-sim: a discrete-event simulation of e-commerce after-sales service modes.
 
-The public API (``DESIGN.md`` §4)::
+The public API (``docs/model.md``)::
 
     import sim
     scenario = sim.load_scenario("baseline", overrides={"run.replications": 5})

@@ -107,7 +107,7 @@ def scenario_reference() -> str:
         "and stored in hours. Money is in the scenario's `currency`. Distributions are tables "
         "such as `{ dist = \"lognormal\", mean = \"6min\", sd = \"4min\" }`. `<name>` stands "
         "for a name you choose, `[i]` for an entry of a list of tables. Each meaning names the "
-        "source of its default in `research/domain.md` or says *assumption*.",
+        "source of its default in `docs/sources.md` or says *assumption*.",
         "",
         "## Top level, run, demand, policy, satisfaction, scorecard",
         "",

@@ -14,7 +14,7 @@ from typing import Any
 import pandas as pd
 
 SOURCES_NOTE = (
-    "Default parameter values come from the research notes (`research/domain.md`); each "
+    "Default parameter values come from published figures listed in `docs/sources.md`; each "
     "scenario key's documentation names its source or says 'assumption' (see "
     "`docs/scenario-reference.md`). Results are model outputs under those assumptions, not "
     "forecasts; intervals reflect simulation noise only, not uncertainty in the inputs."

@@ -9,7 +9,7 @@ its own (seed, replication) seed sequence; the warm-up is deleted by the scenari
 
 Also here: helpers that run a :class:`~sim.world.World` on a hand-made
 :class:`~sim.demand.CaseTable` (deterministic micro-scenarios with exactly known times) and the
-sample-path Little's law integrals. Formulas: ``research/peers.md`` section 3.
+sample-path Little's law integrals. Formulas: ``docs/sources.md`` §Q.
 """
 
 from __future__ import annotations

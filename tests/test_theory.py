@@ -1,6 +1,6 @@
 """Tests for the analytical oracles in :mod:`sim.theory`.
 
-Three layers: the published reference values (peers.md section 3) at their printed precision,
+Three layers: the published reference values (docs/sources.md §Q) at their printed precision,
 independent numerical cross-checks (truncated birth-death CTMCs solved with numpy, limits and
 special cases), and hypothesis properties. Everything here runs in well under a second.
 """
@@ -36,7 +36,7 @@ SEVEN = 5e-8
 
 
 # ---------------------------------------------------------------------------------------------
-# Reference values from peers.md section 3
+# Reference values from docs/sources.md §Q
 # ---------------------------------------------------------------------------------------------
 
 
@@ -49,7 +49,7 @@ def test_erlang_c_reference_values():
     assert res.mean_sojourn == pytest.approx(1.204590, abs=SIX)
     assert res.utilisation == pytest.approx(0.8)
     assert mmc_wait_tail(8.0, 1.0, 10, 0.5) == pytest.approx(0.150529, abs=SIX)
-    # pyworkforce agreement quoted in peers.md section 3.12, to ten digits.
+    # pyworkforce agreement quoted in docs/sources.md §Q.12, to ten digits.
     assert res.p_wait == pytest.approx(0.4091801508, abs=5e-11)
     assert 1 - mmc_wait_tail(8.0, 1.0, 10, 0.5) == pytest.approx(0.8494710348, abs=5e-11)
 
@@ -179,7 +179,7 @@ def test_mmck_matches_ctmc(lam, mu, c, k):
 
 
 def test_mmck_closed_form_lq_when_rho_not_one():
-    # The module sums the distribution directly; the closed form of peers.md 3.5 must agree.
+    # The module sums the distribution directly; the closed form of docs/sources.md §Q.5 must agree.
     lam, mu, c, k = 5.0, 2.0, 3, 7
     a, rho = lam / mu, lam / (c * mu)
     head = sum(a**n / math.factorial(n) for n in range(c))
@@ -288,7 +288,7 @@ def test_staffing_for_service_level_is_minimal(lam, mu, sl, t):
 
 
 def test_staffing_for_service_level_known_answer():
-    # c=10 gives SL 0.849 at t=0.5 (peers.md 3.12); c=9 gives less than 0.8.
+    # c=10 gives SL 0.849 at t=0.5 (docs/sources.md §Q.12); c=9 gives less than 0.8.
     assert staffing_for_service_level(8.0, 1.0, 0.8, 0.5) == 10
     assert staffing_for_service_level(8.0, 1.0, 0.0, 0.5) == 9  # smallest stable c
 

@@ -91,7 +91,7 @@ class Demand:
                                          "rate from time 0; cases raised before 0 are not "
                                          "simulated (a warm-up fills that pipeline).")
     delivery_lag: Dist = dist({"dist": "triangular", "min": "1d", "mode": "2d", "max": "4d"},
-                              doc="Order to delivery (research/domain.md §3.9: sign-for 1-4 d).")
+                              doc="Order to delivery (docs/sources.md §3.9: sign-for 1-4 d).")
     default_lag: Dist = dist({"dist": "exponential", "mean": "2d"},
                              doc="Delivery to case, for types a category gives no lag.")
     promotions: tuple = items(Promotion, default=[], doc="Promotion events.")

@@ -1,6 +1,6 @@
 """Scenario parameters for outcomes: satisfaction, repurchase and the scorecard.
 
-Defaults are from ``research/domain.md`` §2.3 and the parameter table; each is a scenario
+Defaults are from ``docs/sources.md`` §2.3 and the parameter table; each is a scenario
 parameter so sensitivity runs can vary it.
 """
 
@@ -24,7 +24,7 @@ from .vocab import CHANNELS
 
 @dataclass(frozen=True, kw_only=True)
 class SatisfactionParams:
-    """Coefficients of the case-level CSAT and repurchase model (domain.md §2.3)."""
+    """Coefficients of the case-level CSAT and repurchase model (sources.md §2.3)."""
 
     base_top_box: dict = mapping(
         probability(doc=""), keys=CHANNELS,
@@ -43,13 +43,13 @@ class SatisfactionParams:
     unresolved: float = probability(0.40, doc="Multiplier when not resolved (assumption; TARP).")
     abandoned: float = probability(
         0.40, doc="Multiplier when the consumer left without a remedy (abandoned, blocked, "
-                  "withdrawn): counted as unresolved (domain.md §2.3 'other rules').")
+                  "withdrawn): counted as unresolved (sources.md §2.3 'other rules').")
     recovery_bonus: float = number(0.05, min=0.0, max=0.2,
                                    doc="Added to P(top box) when a failure was recovered "
                                        "within the SLA (dM07); never to repurchase.")
     recovery_sla: float = duration(
         "5d", doc="A recovered case earns the bonus when it closed within this of its creation "
-                  "(assumption: the platform timeline 24h + 24h + 48h + 24h, domain.md §3.8 JDR).")
+                  "(assumption: the platform timeline 24h + 24h + 48h + 24h, sources.md §3.8 JDR).")
     wait_tolerance: dict = mapping(
         duration(doc=""), keys=CHANNELS,
         default={"chat": "50s", "phone": "25s", "ticket": "4h"},
@@ -61,21 +61,21 @@ class SatisfactionParams:
         doc="Wait after which satisfaction drops sharply (Z15; C100; assumption).")
     forum_wait_tolerance: float = duration(
         "4h", doc="Wait with no penalty for a question posted in a community forum: the consumer "
-                  "chose an asynchronous channel (assumption, as tickets; domain.md §6: the "
+                  "chose an asynchronous channel (assumption, as tickets; sources.md §6: the "
                   "community effect is hard to quantify — vary it).")
     forum_wait_sharp_drop: float = duration(
         "36h", doc="Forum wait after which satisfaction drops sharply (assumption: the staff "
                    "fall-back time, community_staff_fallback_after_h, LN).")
     wait_step: float = probability(0.95, doc="Multiplier between tolerance and sharp drop "
-                                             "(domain.md §2.3 [L]).")
-    wait_drop: float = probability(0.85, doc="Multiplier at the sharp drop (domain.md §2.3).")
+                                             "(sources.md §2.3 [L]).")
+    wait_drop: float = probability(0.85, doc="Multiplier at the sharp drop (sources.md §2.3).")
     wait_decline_per_tolerance: float = number(
         0.05, min=0.0, max=1.0,
-        doc="Further loss per extra sharp-drop-length of wait (domain.md: 0.05/min for chat).")
-    wait_floor: float = probability(0.40, doc="Lowest wait multiplier (domain.md §2.3).")
+        doc="Further loss per extra sharp-drop-length of wait (sources.md: 0.05/min for chat).")
+    wait_floor: float = probability(0.40, doc="Lowest wait multiplier (sources.md §2.3).")
     refund_expected: float = duration(
         "5d", doc="Expected time from the return request to the refund (or the replacement): "
-                  "about 2 d to hand the parcel over plus 3 d from pickup to refund (domain.md "
+                  "about 2 d to hand the parcel over plus 3 d from pickup to refund (sources.md "
                   "§2.3 [L]; derived).")
     repair_expected: float = duration("3d", doc="Expected time from the request to a completed "
                                                 "field service (assumption).")
@@ -153,7 +153,7 @@ def _ind(layer: str, kpi: str, target: float, worst: float, weight: float = 1.0)
     return {"layer": layer, "kpi": kpi, "target": target, "worst": worst, "weight": weight}
 
 
-#: Default indicators (DIGEST "How service quality is evaluated"; targets from domain.md §5).
+#: Default indicators (REPORT "How service quality is evaluated"; targets from sources.md §5).
 DEFAULT_INDICATORS = {
     # Pre-sale consultation.
     "response_speed": _ind("presale", "first_response_mean_min", 0.5, 5.0),   # ASA 28 s (§5)
@@ -167,23 +167,23 @@ DEFAULT_INDICATORS = {
     "complaint_speed": _ind("aftersale", "complaint_time_mean_h", 120.0, 720.0),  # JDR; CPLR
     "complaint_resolution": _ind("aftersale", "complaint_resolution_rate", 0.72, 0.40),  # CCA
     "complaint_satisfaction": _ind("aftersale", "csat_mean_complained", 4.0, 2.0),  # assumption
-    "channel_diversity": _ind("aftersale", "channels_offered", 3.0, 1.0),     # DIGEST: 3 channels
+    "channel_diversity": _ind("aftersale", "channels_offered", 3.0, 1.0),     # REPORT: 3 channels
 }
 
 
 @dataclass(frozen=True, kw_only=True)
 class ScorecardParams:
-    """Weights and targets of the report's three-layer evaluation (DIGEST, §4.2-4.3)."""
+    """Weights and targets of the report's three-layer evaluation (REPORT, §4.2-4.3)."""
 
     layer_weights: dict = mapping(
         probability(doc=""), keys=("presale", "insale", "aftersale"),
         default={"presale": 1 / 3, "insale": 1 / 3, "aftersale": 1 / 3},
-        doc="Weights of the three layers; they sum to 1 (DIGEST: weights adjustable; "
+        doc="Weights of the three layers; they sum to 1 (REPORT: weights adjustable; "
             "assumption: equal).")
     indicators: dict = mapping(
         table(Indicator, doc=""), default=DEFAULT_INDICATORS,
         doc="Indicators by name: layer, KPI, target (scores 100), worst (scores 0), weight "
-            "within the layer. Defaults from domain.md §5 benchmarks (see sim.outcomes."
+            "within the layer. Defaults from sources.md §5 benchmarks (see sim.outcomes."
             "scorecard for the mapping and sources).")
 
     def _check(self, key: str) -> list[Problem]:

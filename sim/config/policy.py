@@ -1,4 +1,4 @@
-"""Policies: the rules a case is held to, as scenario parameters (research/domain.md §4).
+"""Policies: the rules a case is held to, as scenario parameters (docs/sources.md §4).
 
 Defaults follow Chinese law and platform rules; the ``eu_rules`` scenario sets EU values.
 """
@@ -41,7 +41,7 @@ class Policy:
     approval_time: float = duration(
         "4h", doc="Seller approval of a return request when approved by staff (assumption).")
     approval_timeout: float = duration(
-        "48h", doc="Request auto-approved after this (platform pattern, research/domain.md "
+        "48h", doc="Request auto-approved after this (platform pattern, docs/sources.md "
                    "§3.5; JD 24 h).")
     refund_posting: float = duration(
         "2d", doc="Refund to bank card (WX/Alipay docs: 1-3 working days).")
@@ -51,7 +51,7 @@ class Policy:
         "consumer", options=FREIGHT_PAYERS,
         doc="Who pays return freight (CPL Art. 25, M7 Art. 18: the consumer unless agreed).")
     consumer_return_fee: float = money(
-        12.0, doc="Price the consumer pays for a return parcel (assumption, domain.md).")
+        12.0, doc="Price the consumer pays for a return parcel (assumption, sources.md).")
     fee_deterrence: float = probability(
         0.20, doc="Probability a consumer who must pay the fee gives up a wanted return "
                   "(assumption; range 0.1-0.4).")
@@ -85,7 +85,7 @@ class Policy:
     ruling_execution: float = duration("24h", doc="Ruling executed within (JDR).")
     authority_probability: float = probability(
         0.01, doc="Share of platform complaints that reach the authorities (12315; derived, "
-                  "research/domain.md §3.8).")
+                  "docs/sources.md §3.8).")
     authority_accept: float = duration("9d", doc="Authority accepts within 7 working days "
                                                  "(CPLR Art. 46) = 9 calendar days.")
     authority_mediation: float = duration("60d", doc="Mediation ends within (CPLR Art. 46).")
@@ -99,7 +99,7 @@ class Policy:
                  "installation": "72h", "maintenance": "7d", "complaint": "5d"},
         doc="Service target from request to resolution, per case type; within it a case is "
             "resolved 'quickly' (TARP) and counts for sla_attainment. Inquiry 24 h "
-            "(domain.md §2.3, §5); return 10 d = approval 48 h + pickup 1 d + transit 2.5 d + "
+            "(sources.md §2.3, §5); return 10 d = approval 48 h + pickup 1 d + transit 2.5 d + "
             "inspection 1 d + posting 2 d (§3.5, derived); exchange 12 d and maintenance 7 d "
             "(assumption); repair 7 d (assumption); installation 72 h (field_sla); complaint "
             "5 d = JDR merchant 24 h + ruling 48 h + execution 24 h + 1 d (derived).")

@@ -2,7 +2,7 @@
 
 Repair: contact (diagnosis) → field visit; a visit that does not fix the fault is followed by a
 revisit, until ``policy.failed_repairs_before_exchange`` visits have failed. Then the "three
-guarantees" (三包, research/domain.md §4.1) give the consumer a remedy: a **return** when the
+guarantees" (三包, docs/sources.md §4.1) give the consumer a remedy: a **return** when the
 fault was reported within ``policy.repair_return_within`` of delivery, an **exchange**
 otherwise. A fault reported early gives the consumer that remedy at once, instead of a repair:
 a return within ``repair_return_within``, an exchange within ``repair_exchange_within``; a share

@@ -1,6 +1,6 @@
 """Returns and exchanges: request, approval, the consumer's decision, the parcel, the remedy.
 
-:func:`return_goods` is the whole journey of a return or exchange (research/domain.md §3.4,
+:func:`return_goods` is the whole journey of a return or exchange (docs/sources.md §3.4,
 §3.5, §4.1, §4.2):
 
 1. **Request** at the contact stage (a failed contact ends in :func:`after_failure`).

@@ -139,7 +139,7 @@ def _channels_offered(ctx: Context) -> float:
             for group in (getattr(source, "groups", None) or {}).values():
                 channels |= set(getattr(group, "channels", ()))
         if layer.name == "community":
-            channels.add("forum")  # peer Q&A is a channel of its own (DIGEST 4.2)
+            channels.add("forum")  # peer Q&A is a channel of its own (REPORT 4.2)
         layer = layer.__dict__.get("inner")
     if not channels:
         channels = set(ctx.cases.loc[ctx.cases["contacts"] > 0, "channel"].astype(str))

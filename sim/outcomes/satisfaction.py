@@ -1,6 +1,6 @@
 """Case-level satisfaction (CSAT) and repurchase: a pure, vectorised function of the case table.
 
-The functional form is ``research/domain.md`` §2.3; every coefficient is a field of
+The functional form is ``docs/sources.md`` §2.3; every coefficient is a field of
 :class:`~sim.config.outcomes.SatisfactionParams`. For a closed case::
 
     p_top = base_top_box[channel]
@@ -31,7 +31,7 @@ resolved        terminal ``resolved`` with one contact at most and one visit at 
 rework          terminal ``resolved`` after more than one contact or visit
 unresolved      terminal ``unresolved``
 abandoned       terminal ``abandoned``, ``blocked`` or ``withdrawn``: the consumer left
-                without a remedy (domain.md §2.3 counts them as unresolved; their own
+                without a remedy (sources.md §2.3 counts them as unresolved; their own
                 multiplier ``abandoned`` defaults to the same 0.40)
 (excluded)      ``censored`` or ``open``: the case's history is incomplete, so it gets no
                 score (NaN everywhere); ``censored_share`` flags designs where this matters

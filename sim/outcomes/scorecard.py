@@ -1,6 +1,6 @@
 """The report's three-layer evaluation system as a scorecard of simulated KPIs.
 
-The source report (``seed/DIGEST.md``, "How service quality is evaluated", §4.2-4.3) evaluates
+The source report (``docs/sources.md`` §R, "How service quality is evaluated", §4.2-4.3) evaluates
 after-sales service in three layers. Each indicator reads one KPI and is scored 0-100 by
 linear interpolation between the scenario's ``worst`` (0) and ``target`` (100) values,
 clipped to [0, 100]; the direction follows from which of the two is larger. Defaults
@@ -18,7 +18,7 @@ insale    return/exchange guar.   statutory_compliance        1.0     0.80    §
 aftersale complaint handling speed complaint_time_mean_h      120     720     JDR timeline; CPLR
 aftersale complaint resolution    complaint_resolution_rate   0.72    0.40    CCA 2024
 aftersale complaint satisfaction  csat_mean_complained        4.0     2.0     assumption
-aftersale channel diversity       channels_offered            3       1       DIGEST (chat, phone,
+aftersale channel diversity       channels_offered            3       1       REPORT (chat, phone,
                                                                                       email)
 ========= ======================= =========================== ======= ======= ====================
 

@@ -6,7 +6,7 @@ every forum delay is a plain timeout):
 
 1. **Deflection.** With ``deflection`` the consumer finds an existing thread that answers the
    question and never posts: the case is resolved at once by the community (the JSR 2014
-   spill-over and Gartner's "~15% fewer service cases", research/domain.md §1.4, expressed as a
+   spill-over and Gartner's "~15% fewer service cases", docs/sources.md §1.4, expressed as a
    case-level probability of an instant answer from past threads; those answers are taken as
    right, since threads that get reused are the accepted ones).
 2. Otherwise the consumer **posts**. With ``answer_probability`` a peer answers within the
@@ -47,10 +47,10 @@ from .staffing import book_daily
 
 @dataclass(frozen=True, kw_only=True)
 class CommunityParams:
-    """A peer Q&A forum with a staff fall-back (research/domain.md §1.4, §6)."""
+    """A peer Q&A forum with a staff fall-back (docs/sources.md §1.4, §6)."""
 
     case_types: tuple = strings(["inquiry"], options=CASE_TYPES,
-                                doc="Case types the forum takes (domain.md §0/§6: inquiries "
+                                doc="Case types the forum takes (sources.md §0/§6: inquiries "
                                     "and simple troubleshooting); others go to staff.")
     uptake: float = probability(
         1.0, doc="Share of eligible consumers who post in the forum rather than contact staff "
@@ -63,7 +63,7 @@ class CommunityParams:
                   "INS 40-60%, HL 39%, MAM11 92.6%; 0.39-0.93).")
     answer_time: object = dist(
         {"dist": "lognormal", "mean": "369.6min", "sd": "1076.9min"},
-        doc="Time to the first peer answer, before conditioning on the window (domain.md §6: "
+        doc="Time to the first peer answer, before conditioning on the window (sources.md §6: "
             "lognormal, median 2 h, sigma 1.5 [L]; MAM11 11 min is the optimistic bound).")
     correct_probability: float = probability(
         0.70, doc="P(the peer answer is right | answered) (community_p_correct_given_answer: "
@@ -81,7 +81,7 @@ class CommunityParams:
         doc="Posts one moderator FTE handles per month (INS: 1,000-1,500).")
     moderator_monthly_cost: float = money(
         7500.0, doc="Fully loaded cost of a moderator-month (assumption: as an in-house agent, "
-                    "domain.md §3.3).")
+                    "sources.md §3.3).")
     moderator_paid_hours_per_month: float = number(
         174.0, min=1.0, doc="Paid hours per moderator-month (assumption, as agents).")
     platform_cost_per_day: float = money(

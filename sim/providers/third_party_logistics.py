@@ -3,7 +3,7 @@
 Same parcel mechanics as the in-house fleet (:class:`~sim.providers.in_house.logistics.
 ParcelLogistics`: pickup booking with a cut-off hour and a daily capacity whose excess rolls
 over, transit, inspection at the seller's warehouse, lost parcels with re-contact and
-compensation), with the carrier's characteristics (research/domain.md §6): a fee per parcel
+compensation), with the carrier's characteristics (docs/sources.md §6): a fee per parcel
 and no fixed cost, heavier-tailed transit, a higher loss rate, a pickup scan that reaches the
 platform only after ``scan_lag``, and an optional ``disruption`` (weather, strike, peak
 collapse): a window in which pickup capacity is multiplied by ``capacity_multiplier`` and
@@ -45,15 +45,15 @@ class CarrierParams:
             "(congestion at peaks; assumption: size it to the scenario's volume).")
     pickup_cutoff_hour: int = number(
         12, integer=True, min=0, max=24,
-        doc="Requests after this hour are picked up the next day (domain.md §3.5: pickup next "
+        doc="Requests after this hour are picked up the next day (sources.md §3.5: pickup next "
             "day, same day - 2 d; assumption).")
     pickup_hour: Dist = dist({"dist": "uniform", "min": "9h", "max": "20h"},
                              doc="Time of day of the pickup (assumption).")
     transit: Dist = dist({"dist": "lognormal", "mean": "60h", "sd": "39.5h"},
-                         doc="Transit to the warehouse (domain.md §3.5: 2.5 d, 1-4 d; §6: "
+                         doc="Transit to the warehouse (sources.md §3.5: 2.5 d, 1-4 d; §6: "
                              "lognormal sigma 0.6 for carriers).")
     inspection: Dist = dist({"dist": "triangular", "min": "4h", "mode": "1d", "max": "3d"},
-                            doc="Inspection at the seller's warehouse (domain.md §3.5: 1 d, "
+                            doc="Inspection at the seller's warehouse (sources.md §3.5: 1 d, "
                                 "0-3 d).")
     dispatch: Dist = dist("12h", doc="Pick, pack and hand a replacement to the carrier "
                                      "(assumption).")
@@ -61,7 +61,7 @@ class CarrierParams:
     scan_lag: float = duration(
         "1h", doc="Time for the carrier's pickup scan to reach the platform (assumption).")
     loss_probability: float = probability(
-        0.03, doc="P(a return parcel is lost or damaged) (domain.md §6: 2-5%, [L]).")
+        0.03, doc="P(a return parcel is lost or damaged) (sources.md §6: 2-5%, [L]).")
     loss_detected_after: float = duration(
         "5d", doc="The loss is known this long after the hand-over (assumption).")
     loss_compensation: float = money(

@@ -3,10 +3,10 @@
 The platform dispatches one of its technicians after a lead time; its capacity is elastic (no
 queue: every visit is a pure delay, an infinite-server system). Quality is uneven: a pool of
 ``technicians`` whose first-time-fix rates are drawn once per run from a Beta distribution
-scaled to ``[ftf_min, ftf_max]`` with mean ``ftf_mean`` (research/domain.md §6), and each visit
+scaled to ``[ftf_min, ftf_max]`` with mean ``ftf_mean`` (docs/sources.md §6), and each visit
 goes to a technician picked by the case's ``"platform/assign"`` uniform. A revisit costs a full
-fee and a full lead time (Aberdeen, domain.md §1.3). The fee is ``visit_fee`` plus
-``surcharge_per_km`` beyond ``free_km`` of the consumer's distance (MFR, domain.md §3.6).
+fee and a full lead time (Aberdeen, sources.md §1.3). The fee is ``visit_fee`` plus
+``surcharge_per_km`` beyond ``free_km`` of the consumer's distance (MFR, sources.md §3.6).
 Cases outside ``coverage`` go to the manufacturer network (see
 :mod:`sim.providers.in_house.technicians`).
 """
@@ -30,18 +30,18 @@ class PlatformParams(FieldParams):
     """A third-party service platform: dispatch lead time, fees, uneven technicians."""
 
     lead_time: Dist = dist({"dist": "triangular", "min": "24h", "mode": "24h", "max": "96h"},
-                           doc="Booking to the technician's arrival window (domain.md §3.6: "
+                           doc="Booking to the technician's arrival window (sources.md §3.6: "
                                "48 h, range 24-96 h, wider variance [L]; triangular with mean "
                                "48 h assumed).")
     travel: Dist = dist({"dist": "lognormal", "mean": "1h", "sd": "30min"},
                         doc="Technician travel (assumption: wider areas than self-built).")
     coverage: float = probability(0.95, doc="Share of consumers the platform reaches "
-                                            "(domain.md §6 / table: 0.95 [L]).")
+                                            "(sources.md §6 / table: 0.95 [L]).")
     installation_success: float = probability(
         0.95, doc="P(an installation is done right at a visit) (assumption: uneven quality).")
     maintenance_success: float = probability(
         0.97, doc="P(a maintenance or cleaning visit is done right) (assumption).")
-    visit_fee: float = money(80.0, doc="Fee per visit (domain.md table: repair_onsite_fee ¥80, "
+    visit_fee: float = money(80.0, doc="Fee per visit (sources.md table: repair_onsite_fee ¥80, "
                                        "range 50-200, MFR).")
     surcharge_per_km: float = money(2.0, doc="Surcharge per km beyond free_km (MFR: ¥2/km).")
     free_km: float = number(20.0, min=0.0, unit="km",
@@ -52,10 +52,10 @@ class PlatformParams(FieldParams):
                               doc="Technicians in the platform's pool for this run "
                                   "(assumption).")
     ftf_mean: float = probability(0.75, doc="Mean first-time fix across technicians "
-                                            "(domain.md §6: Beta mean 0.75).")
-    ftf_min: float = probability(0.60, doc="Lowest technician first-time fix (domain.md §6: "
+                                            "(sources.md §6: Beta mean 0.75).")
+    ftf_min: float = probability(0.60, doc="Lowest technician first-time fix (sources.md §6: "
                                            "0.60, ABD laggards 0.63).")
-    ftf_max: float = probability(0.88, doc="Highest technician first-time fix (domain.md §6: "
+    ftf_max: float = probability(0.88, doc="Highest technician first-time fix (sources.md §6: "
                                            "0.88, ABD/AQ best-in-class).")
     ftf_concentration: float = number(6.0, min=0.0, open_min=True,
                                       doc="a + b of the scaled Beta: larger = technicians more "

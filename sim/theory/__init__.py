@@ -7,7 +7,7 @@ than one server, an unstable system where the formula needs ``rho < 1``) raises 
 Notation: arrival rate lambda, service rate mu per server, ``a = lambda / mu``,
 ``rho = lambda / (c mu)``, abandonment (patience) rate theta.
 
-Formulas and reference values: ``/work/shared/research/peers.md`` section 3 (Erlang B/C,
+Formulas and reference values: ``docs/sources.md`` §Q (Erlang B/C,
 Erlang A after Garnett, Mandelbaum & Reiman 2002, M/M/c/K, Pollaczek-Khinchine).
 
 Modules: :mod:`~sim.theory.erlang` (Erlang B/C, M/M/c, Erlang A and their waiting-time

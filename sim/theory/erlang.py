@@ -1,6 +1,6 @@
 """Erlang B and C, M/M/c and Erlang A (M/M/n+M): the infinite-queue models and their tails.
 
-Formulas: ``/work/shared/research/peers.md`` section 3 (Erlang B/C; Erlang A after Garnett,
+Formulas: ``docs/sources.md`` §Q (Erlang B/C; Erlang A after Garnett,
 Mandelbaum & Reiman 2002). Conventions and input checks as in :mod:`sim.theory`.
 """
 

@@ -1,6 +1,6 @@
 """Finite-capacity and general-service queues: M/M/c/K, M/G/1 (Pollaczek-Khinchine), M/G/inf.
 
-Formulas: ``/work/shared/research/peers.md`` section 3. Conventions and input checks as in
+Formulas: ``docs/sources.md`` §Q. Conventions and input checks as in
 :mod:`sim.theory`.
 """
 

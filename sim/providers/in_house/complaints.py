@@ -1,6 +1,6 @@
 """The in-house complaint team: merchant response, platform intervention, the authorities.
 
-A complaint follows the JD dispute rules (research/domain.md §3.8, §4.1), with the timelines
+A complaint follows the JD dispute rules (docs/sources.md §3.8, §4.1), with the timelines
 taken from the scenario's policy:
 
 1. **Merchant response.** The merchant answers within ``policy.merchant_response`` (the time is
@@ -42,7 +42,7 @@ from .roster import RosteredPool
 
 @dataclass(frozen=True, kw_only=True)
 class ComplaintTeamParams:
-    """An in-house team of complaint specialists (research/domain.md §3.8, §4.1)."""
+    """An in-house team of complaint specialists (docs/sources.md §3.8, §4.1)."""
 
     specialists: int = number(2, integer=True, min=0,
                               doc="Specialists on duty around the clock (assumption).")
@@ -64,11 +64,11 @@ class ComplaintTeamParams:
                   "only in part).")
     monthly_cost: float = money(
         9000.0, doc="Fully loaded cost per specialist-month (assumption: above an agent's "
-                    "7,500, domain.md §3.3).")
+                    "7,500, sources.md §3.3).")
     paid_hours_per_month: float = number(174.0, min=1.0,
                                          doc="Paid hours per specialist-month (assumption).")
     shrinkage: float = number(0.30, min=0.0, max=0.9,
-                              doc="Paid time not on the floor (domain.md: 0.30, assumption).")
+                              doc="Paid time not on the floor (sources.md: 0.30, assumption).")
 
     @property
     def cost_per_floor_hour(self) -> float:

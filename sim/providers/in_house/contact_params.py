@@ -1,4 +1,4 @@
-"""Parameters of the in-house contact centre (research/domain.md §3.3, §3.7, parameter table)."""
+"""Parameters of the in-house contact centre (docs/sources.md §3.3, §3.7, parameter table)."""
 
 from __future__ import annotations
 
@@ -35,29 +35,29 @@ class AgentGroup:
                                 doc="Agents on the floor around the clock (or give shifts).")
     shifts: tuple = items(Shift, default=[], doc="Roster; overlapping shifts add up.")
     concurrency: int = number(1, integer=True, min=1, max=10,
-                              doc="Chats an agent handles at once (domain.md: 2-5; chat-only "
+                              doc="Chats an agent handles at once (sources.md: 2-5; chat-only "
                                   "groups).")
     concurrency_slowdown: float = number(
         0.25, min=0.0, max=1.0,
         doc="Each chat takes (1 + slowdown x (concurrency - 1)) times its handle time "
-            "(domain.md §3.3: alpha ~ 0.25, Tezcan & Zhang form).")
+            "(sources.md §3.3: alpha ~ 0.25, Tezcan & Zhang form).")
     overflow_to: str | None = text(None, doc="Group that also takes this group's contacts after "
                                              "overflow_after.")
     overflow_after: float = duration("60s", doc="Wait before overflow.")
-    fcr: float = probability(0.78, doc="P(resolved at a contact) (domain.md §3.7: self-built "
+    fcr: float = probability(0.78, doc="P(resolved at a contact) (sources.md §3.7: self-built "
                                        "0.78, outsourced 0.70).")
     handle_time_factor: float = number(1.0, min=0.0, open_min=True,
                                        doc="Multiplies handle times (e.g. 0.85 with AI assist).")
     monthly_cost: float = money(7500.0, doc="Fully loaded cost per agent-month "
-                                            "(domain.md §3.3, derived [L]).")
+                                            "(sources.md §3.3, derived [L]).")
     paid_hours_per_month: float = number(174.0, min=1.0, doc="Paid hours per agent-month.")
     shrinkage: float = number(0.30, min=0.0, max=0.9,
-                              doc="Paid time not on the floor (domain.md: 0.30, assumption).")
+                              doc="Paid time not on the floor (sources.md: 0.30, assumption).")
     attrition_per_year: float = number(0.60, min=0.0, max=5.0,
                                        doc="Agents replaced per year (BLR: ~60%).")
     cost_per_hire: float = money(
         5600.0, doc="Training and ramp cost per new agent (3 weeks of reduced productivity, "
-                    "domain.md §3.3, assumption).")
+                    "sources.md §3.3, assumption).")
 
     def _check(self, key: str) -> list[Problem]:
         problems = []
@@ -93,13 +93,13 @@ class ContactCentreParams:
             "chat": {"default": {"dist": "lognormal", "mean": "10min", "sd": "6min"}},
             "ticket": {"default": {"dist": "lognormal", "mean": "8min", "sd": "5min"}},
         },
-        doc="Handle time per channel: `default` and optional per case type (domain.md §3.3: "
+        doc="Handle time per channel: `default` and optional per case type (sources.md §3.3: "
             "phone AHT 4-7 min, chat 9-12 min; sd assumed).")
     patience: dict = mapping(
         dist(doc=""), keys=CHANNELS,
         default={"phone": {"dist": "exponential", "mean": "360s"},
                  "chat": {"dist": "exponential", "mean": "480s"}},
-        doc="Patience in queue per channel; a channel left out waits forever (domain.md "
+        doc="Patience in queue per channel; a channel left out waits forever (sources.md "
             "table: phone 360 s derived, chat 480 s assumption).")
     retry_probability: float = probability(
         0.33, doc="P(trying again) after abandoning or finding the queue full (RD [L]).")

@@ -62,14 +62,14 @@ class InHouseLogisticsParams:
     pickup_cutoff_hour: int = number(
         12, integer=True, min=0, max=24,
         doc="Requests before this hour can be picked up the same day, later ones the next day "
-            "(domain.md §3.5: same day - 2 d; §6: next-day self-pickup; assumption).")
+            "(sources.md §3.5: same day - 2 d; §6: next-day self-pickup; assumption).")
     pickup_hour: Dist = dist({"dist": "uniform", "min": "9h", "max": "18h"},
                              doc="Time of day of the pickup (assumption).")
     transit: Dist = dist({"dist": "lognormal", "mean": "36h", "sd": "11h"},
-                         doc="Transit to the warehouse (domain.md §6: lognormal sigma 0.3 for "
+                         doc="Transit to the warehouse (sources.md §6: lognormal sigma 0.3 for "
                              "self-built; mean assumption, below the 2.5 d of §3.5).")
     inspection: Dist = dist({"dist": "triangular", "min": "2h", "mode": "12h", "max": "2d"},
-                            doc="Inspection at the own warehouse (domain.md §3.5: 1 d, 0-3 d; "
+                            doc="Inspection at the own warehouse (sources.md §3.5: 1 d, 0-3 d; "
                                 "faster in-house, assumption).")
     dispatch: Dist = dist("6h", doc="Pick and pack a replacement (assumption).")
     cost_per_parcel: float = money(
@@ -79,7 +79,7 @@ class InHouseLogisticsParams:
         4000.0, doc="Fixed fleet and warehouse cost per day (assumption).")
     loss_probability: float = probability(
         0.005, doc="P(a return parcel is lost or damaged) (assumption; below the 2-5% of "
-                   "carriers, domain.md §6).")
+                   "carriers, sources.md §6).")
     loss_detected_after: float = duration(
         "5d", doc="The loss is known this long after the hand-over (assumption).")
     loss_compensation: float = money(

@@ -12,7 +12,7 @@ Coverage rule (both providers): a case is in the provider's area when its
 ``"field/coverage"`` uniform is below ``coverage``; the same uniform in every design, so the
 platform's wider area contains the self-built one. A case outside the area is served by the
 brand's **manufacturer network** (:class:`ManufacturerNetwork`): an uncapacitated pure delay
-of 48-72 h, its own first-time fix and a per-visit fee (research/domain.md §3.6). The
+of 48-72 h, its own first-time fix and a per-visit fee (docs/sources.md §3.6). The
 provider's tooling (e.g. smart diagnosis) does not reach that network.
 
 Per-visit draws use column k = the case's k-th visit, so a revisit gets fresh luck and every
@@ -44,13 +44,13 @@ class ManufacturerNetwork:
     """The brand's own service network, which serves cases outside a provider's coverage."""
 
     lead_time: Dist = dist({"dist": "uniform", "min": "48h", "max": "72h"},
-                           doc="Booking to arrival (domain.md §3.6: manufacturer network "
+                           doc="Booking to arrival (sources.md §3.6: manufacturer network "
                                "48-72 h [L]).")
-    first_time_fix: float = probability(0.77, doc="P(repair fixed at a visit) (domain.md "
+    first_time_fix: float = probability(0.77, doc="P(repair fixed at a visit) (sources.md "
                                                   "§1.3/§3.6: ABD, AQ average 0.77).")
     job_success: float = probability(0.97, doc="P(installation or maintenance done right at a "
                                                "visit) (assumption).")
-    fee: float = money(80.0, doc="Fee per visit (domain.md §3.6: MFR on-site fee ¥80).")
+    fee: float = money(80.0, doc="Fee per visit (sources.md §3.6: MFR on-site fee ¥80).")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -58,11 +58,11 @@ class FieldParams:
     """What every field-service provider has: job times, success, parts, coverage, fallback."""
 
     lead_time: Dist = dist({"dist": "triangular", "min": "4h", "mode": "20h", "max": "48h"},
-                           doc="Booking to the appointment (domain.md §3.6: self-built 24 h, "
+                           doc="Booking to the appointment (sources.md §3.6: self-built 24 h, "
                                "range 4-48 h [L]; triangular shape assumed).")
     travel: Dist = dist({"dist": "lognormal", "mean": "45min", "sd": "20min"},
                         doc="Technician travel to the consumer (assumption).")
-    on_site: Dist = dist(ON_SITE, doc="Time on site (domain.md §3.6: 1 h, 0.5-2 h [L]; gamma "
+    on_site: Dist = dist(ON_SITE, doc="Time on site (sources.md §3.6: 1 h, 0.5-2 h [L]; gamma "
                                       "shape assumed).")
     installation_success: float = probability(
         0.98, doc="P(an installation is done right at a visit) (assumption).")
@@ -71,10 +71,10 @@ class FieldParams:
     parts_probability: float = probability(
         0.5, doc="P(a repair visit uses spare parts) (assumption; ABD: parts cause 51% of "
                  "repeat visits).")
-    parts_cost: float = money(60.0, doc="Parts per repair visit that uses them (domain.md §3.6: "
+    parts_cost: float = money(60.0, doc="Parts per repair visit that uses them (sources.md §3.6: "
                                         "MFR replace-part repair ¥30-100).")
     coverage: float = probability(0.70, doc="Share of consumers inside the service area "
-                                            "(domain.md §6 / table: self-built 0.70 [L]).")
+                                            "(sources.md §6 / table: self-built 0.70 [L]).")
     fallback: ManufacturerNetwork = table(ManufacturerNetwork, default={},
                                           doc="Who serves cases outside the area.")
 
@@ -92,7 +92,7 @@ class TechnicianParams(FieldParams):
     shifts: tuple = items(Shift, default=[], doc="Roster (``agents`` = technicians on duty); "
                                                  "overlapping shifts add up.")
     first_time_fix: float = probability(
-        0.85, doc="P(repair fixed at a visit): high and steady in-house (domain.md §1.3: ABD "
+        0.85, doc="P(repair fixed at a visit): high and steady in-house (sources.md §1.3: ABD "
                   "average firms 0.80, best-in-class 0.88).")
     monthly_cost: float = money(9000.0, doc="Fully loaded cost per technician-month, vehicle "
                                             "included (assumption; agents ¥7,500, §3.3).")

@@ -33,7 +33,7 @@ from ..staffing import book_daily
 
 @dataclass(frozen=True, kw_only=True)
 class ChatbotParams:
-    """An AI chatbot on the contact stage (research/domain.md §1.5, §6, parameter table)."""
+    """An AI chatbot on the contact stage (docs/sources.md §1.5, §6, parameter table)."""
 
     channels: tuple = strings(["chat"], options=CHANNELS,
                               doc="Channels the bot answers (assumption: online chat, where "
@@ -50,7 +50,7 @@ class ChatbotParams:
     bot_time: object = dist("2min", doc="Length of a bot conversation (assumption: ~2 min; "
                                         "WANG26 AI cut chat duration by ~20%).")
     warm_transfer: bool = flag(
-        True, doc="Escalations carry the conversation's context (domain.md §6; the planned "
+        True, doc="Escalations carry the conversation's context (sources.md §6; the planned "
                   "GB/T standard forbids repeated explanation after transfer [L]).")
     warm_handle_factor: float = number(
         0.85, min=0.0, open_min=True,

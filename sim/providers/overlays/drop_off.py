@@ -20,7 +20,7 @@ from ..base import Overlay
 
 @dataclass(frozen=True, kw_only=True)
 class DropOffParams:
-    """Drop-off points for returns (Amazon-style label-free drop-off, research/domain.md §4.3)."""
+    """Drop-off points for returns (Amazon-style label-free drop-off, docs/sources.md §4.3)."""
 
     share: float = probability(0.4, doc="Share of consumers who use a drop-off point "
                                         "(assumption).")

@@ -1,7 +1,7 @@
 """The instant-refund overlay (JD 闪电退款, Taobao 极速退款): refund at the pickup scan.
 
 For an eligible return the refund is posted ``posting`` after the platform sees the hand-over
-scan, long before the goods reach the warehouse. Eligibility (JDF, research/domain.md §3.5,
+scan, long before the goods reach the warehouse. Eligibility (JDF, docs/sources.md §3.5,
 §4.1): order value at most ``max_order_value``; below ``auto_below`` every consumer gets it,
 between the two only the share ``opted_in_share`` with enough credit. Exchanges are never
 refunded. The scan is seen at once with the in-house fleet, after the carrier's ``scan_lag``

@@ -3,7 +3,7 @@
 Wraps whatever serves the field-service stage. For the job kinds it applies to (repairs by
 default) it multiplies the wrapped provider's failure probability by ``failure_factor`` (a
 right diagnosis brings the right part and skill, the main causes of repeat visits: parts 51%,
-skills 25%, ABD in research/domain.md §1.3) and the on-site time by ``on_site_factor``. It
+skills 25%, ABD in docs/sources.md §1.3) and the on-site time by ``on_site_factor``. It
 reaches the provider's own technicians only, not the manufacturer network that serves cases
 outside the provider's coverage. Each diagnosis costs ``cost_per_use`` (variable, per case); the
 licence is a fixed cost per day, booked in :meth:`SmartDiagnosis.finish`.
@@ -23,7 +23,7 @@ from ..staffing import book_daily
 
 @dataclass(frozen=True, kw_only=True)
 class SmartDiagnosisParams:
-    """Smart (AI / remote) diagnosis for field service (research/domain.md §0, §1.3)."""
+    """Smart (AI / remote) diagnosis for field service (docs/sources.md §0, §1.3)."""
 
     applies_to: tuple = strings(["repair"], options=FIELD_TYPES,
                                 doc="Job kinds the diagnosis helps (assumption: repairs).")
