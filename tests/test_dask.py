@@ -3,11 +3,18 @@
 ``distributed`` is an optional extra (``pip install aftersales-sim[dask]``); ``make test``
 installs it, so this path stays covered. One in-process cluster (threads, no worker processes)
 still serialises every task and result, which is what could differ.
+
+The cluster binds loopback only (TCP on 127.0.0.1, random ports, no dashboard): a test must
+never open a port to the network, and ``test_cluster_listens_on_loopback_only`` checks the
+sockets this process listens on while the cluster runs.
 """
 
 from __future__ import annotations
 
+import ipaddress
+
 import pandas as pd
+import psutil
 import pytest
 
 from sim.config.loader import load_scenario
@@ -19,10 +26,31 @@ distributed = pytest.importorskip("distributed")
 
 @pytest.fixture(scope="module")
 def dask_client():
+    # dashboard_address=None alone still starts the scheduler's HTTP server on 0.0.0.0:8787
+    # (and the in-process transport ignores ``host``): force TCP on 127.0.0.1, turn the
+    # dashboard off and put the remaining health endpoint on a random loopback port.
     with distributed.LocalCluster(n_workers=1, threads_per_worker=2, processes=False,
-                                  dashboard_address=None) as cluster, \
+                                  protocol="tcp", host="127.0.0.1",
+                                  dashboard_address="127.0.0.1:0",
+                                  scheduler_kwargs={"dashboard": False}) as cluster, \
             distributed.Client(cluster) as client:
         yield client
+
+
+def listening_addresses() -> set[tuple[str, int]]:
+    """(ip, port) of every TCP socket this process is listening on."""
+    return {(c.laddr.ip, c.laddr.port)
+            for c in psutil.Process().net_connections(kind="inet")
+            if c.status == psutil.CONN_LISTEN}
+
+
+def test_cluster_listens_on_loopback_only(dask_client):
+    assert dask_client.submit(sum, [1, 2]).result() == 3      # the cluster is up and serving
+    listeners = listening_addresses()
+    assert listeners, "a running cluster listens somewhere; psutil saw no socket"
+    exposed = sorted((ip, port) for ip, port in listeners
+                     if not ipaddress.ip_address(ip).is_loopback)
+    assert not exposed, f"listening beyond loopback: {exposed}"
 
 
 def test_dask_executor_matches_serial(dask_client):
