@@ -1,6 +1,7 @@
 # Two commands on a fresh machine with Python 3.11+ and make:
 #   make run    installs what it needs, then compares the designs of the baseline scenario
 #   make test   installs what it needs, then runs the whole test suite
+#   make dashboard  installs what it needs, then starts the local web dashboard
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
@@ -8,18 +9,22 @@ STAMP  := $(VENV)/.installed
 SCENARIO ?= baseline
 JOBS   ?= 2
 
-.PHONY: run test lint bench clean install
+.PHONY: run test lint bench clean install dashboard
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test,parquet]'
+	$(BIN)/python -m pip install --quiet -e '.[test,parquet,dashboard,dashboard-test]'
 	touch $(STAMP)
 
 install: $(STAMP)
 
 run: $(STAMP)
 	$(BIN)/aftersales run $(SCENARIO) --jobs $(JOBS)
+
+# The local web dashboard on 127.0.0.1 (Ctrl-C stops it); PORT=8600 to choose the port.
+dashboard: $(STAMP)
+	$(BIN)/aftersales dashboard $(SCENARIO) $(if $(PORT),--port $(PORT))
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -n $(JOBS) -q --nbmake tests notebooks

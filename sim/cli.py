@@ -10,6 +10,7 @@
     aftersales verify [--quick]
     aftersales kpis
     aftersales docs
+    aftersales dashboard [SCENARIO] [--port N] [--host H]
 
 A scenario problem (bad file, bad override, unknown design) prints one line per problem and
 exits with status 2, without a traceback.
@@ -207,6 +208,9 @@ def parser() -> argparse.ArgumentParser:
     docs = sub.add_parser("docs", help="regenerate docs/ from the code")
     docs.add_argument("--folder", default=None, help="where to write (default: docs/)")
     docs.set_defaults(func=_docs)
+    from .dashboard.serve import add_parser as add_dashboard
+
+    add_dashboard(sub)
     return top
 
 
