@@ -6,7 +6,13 @@ times the multiplier of any promotion running in that hour. With a piecewise-con
 drawing a Poisson count per hour and placing the orders uniformly inside it is exact (no
 thinning needed). Each order belongs to a category, is delivered after a lag, and raises a case
 of each type with the category's rate, some time after delivery; returns and exchanges are
-raised inside the return window. Time zero is a Monday, 00:00.
+raised inside the return window. A pre-sale consultation (``presale``) is raised *before* its
+order, a lead time earlier; orders are therefore drawn up to a look-ahead past the horizon, so
+consultations near the end of the run are not missing. Promotions scale orders
+(``multiplier``) and, for the orders placed while they last, the cases each order raises
+(``rate_multipliers``, contact intensity by period) and the pre-sale lead
+(``presale_lead_factor``): the pre-sale surge comes before a promotion, the return wave after
+it. Time zero is a Monday, 00:00.
 """
 
 from __future__ import annotations
@@ -17,7 +23,7 @@ import numpy as np
 
 from .config.schema import Scenario
 from .config.units import DAY
-from .config.vocab import CASE_TYPES, CHANNELS, RETURN_TYPES
+from .config.vocab import CASE_TYPES, CHANNELS, PRESALE_TYPES, RETURN_TYPES
 from .streams import Streams
 
 
@@ -104,11 +110,31 @@ def _poisson_cases(scenario: Scenario, streams: Streams) -> CaseTable:
     )
 
 
+#: Quantile of the pre-sale lead that sets the look-ahead past the horizon.
+LOOKAHEAD_QUANTILE = 0.9999
+
+
+def presale_lookahead(scenario: Scenario) -> float:
+    """How far past the horizon orders are drawn so that their pre-sale consultations, raised
+    a lead earlier, are inside the run (h; 0 when no category raises them).
+
+    The ``LOOKAHEAD_QUANTILE`` of the longest lead (times the largest promotion lead factor):
+    consultations of later orders (at most 1e-4 of them) are left out.
+    """
+    demand = scenario.demand
+    leads = [cat.lags.get(t, demand.presale_lead) for cat in demand.categories.values()
+             for t in PRESALE_TYPES if cat.rates.get(t, 0.0) > 0]
+    if not leads:
+        return 0.0
+    factor = max([1.0, *(p.presale_lead_factor for p in demand.promotions)])
+    return float(max(lag.ppf(LOOKAHEAD_QUANTILE) for lag in leads)) * factor
+
+
 def order_times(scenario: Scenario, streams: Streams) -> np.ndarray:
-    """Order times (h) from ``-history`` to the horizon, sorted."""
+    """Order times (h) from ``-history`` to the horizon plus the pre-sale look-ahead, sorted."""
     demand, run = scenario.demand, scenario.run
     first = -int(np.ceil(demand.history))
-    hours = np.arange(first, int(np.ceil(run.horizon)))
+    hours = np.arange(first, int(np.ceil(run.horizon + presale_lookahead(scenario))))
     rng = streams.rng("demand/orders")
     counts = rng.poisson(order_intensity(scenario, hours))
     starts = np.repeat(hours, counts).astype(float)
@@ -148,7 +174,14 @@ def _order_cases(scenario: Scenario, streams: Streams) -> CaseTable:
                 rate = min(1.0, rate * uplift)
             if rate <= 0:
                 continue
-            orders = np.flatnonzero((category == i) & (u_raise < rate))
+            in_cat = np.flatnonzero(category == i)
+            rates = np.minimum(1.0, rate * demand.rate_factor(case_type, ordered[in_cat]))
+            orders = in_cat[u_raise[in_cat] < rates]
+            if case_type in PRESALE_TYPES:
+                lag = cat.lags.get(case_type, demand.presale_lead)
+                lead = lag.ppf(u_lag[orders]) * demand.lead_factor(ordered[orders])
+                parts.append((orders, ordered[orders] - lead, t))
+                continue
             lag = cat.lags.get(case_type, demand.default_lag)
             if case_type in RETURN_TYPES:
                 room = np.maximum(window_end[orders] - delivered[orders], 0.0)
@@ -171,7 +204,9 @@ def _order_cases(scenario: Scenario, streams: Streams) -> CaseTable:
         limit = window_end[order_idx] if order_idx.size else created
         is_return = np.isin(types, [CASE_TYPES.index(t) for t in RETURN_TYPES])
         created = np.where(is_return, np.minimum(created, limit), created)
-        created = np.maximum(created, delivered[order_idx])  # never before delivery
+        presale = np.isin(types, [CASE_TYPES.index(t) for t in PRESALE_TYPES])
+        after_sale = np.maximum(created, delivered[order_idx])  # never before delivery
+        created = np.where(presale, np.minimum(created, ordered[order_idx]), after_sale)
     keep = (created >= 0) & (created < scenario.run.horizon)
     order_idx, created, types = order_idx[keep], created[keep], types[keep]
     # Stable order: by time, ties by type then order, so the table does not depend on dict order.

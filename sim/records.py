@@ -23,6 +23,12 @@ FIELDS: dict[str, tuple[str, object, str]] = {
     "closed_at": ("f8", NAN, "time the case reached its terminal state (h)"),
     "terminal": ("i1", 0, "terminal state code (see TERMINAL_STATES)"),
     "contacts": ("i2", 0, "contacts answered by staff or bot"),
+    "answers": ("i2", 0, "answers received from an agent, a bot or a peer (forum threads too)"),
+    "wrong_answers": ("i2", 0, "answers that were wrong or did not settle the question: an "
+                               "agent contact without resolution, a bot that escalated, a "
+                               "wrong peer answer"),
+    "wismo_contacts": ("i2", 0, "'where is my parcel / refund' contacts: the parcel or refund "
+                                "passed its expected time without news"),
     "attempts": ("i2", 0, "attempts to reach an agent (answered, abandoned or blocked)"),
     "abandonments": ("i2", 0, "times the consumer left a queue"),
     "blocked": ("i2", 0, "times the consumer found the queue full"),
@@ -33,9 +39,14 @@ FIELDS: dict[str, tuple[str, object, str]] = {
     "community_answered": ("?", False, "a peer answered in the community"),
     "consumer_paid_fee": ("?", False, "the consumer paid a fee (e.g. return freight)"),
     "return_sent": ("?", False, "goods were sent back"),
+    "picked_up_at": ("f8", NAN, "return parcel handed to logistics: picked up or dropped off (h)"),
+    "scans_expected": ("i2", 0, "tracking scans the case's parcels should have produced"),
+    "scans_missing": ("i2", 0, "expected tracking scans that never reached the platform"),
+    "scans_late": ("i2", 0, "tracking scans that arrived after the provider's promised lag"),
     "goods_received_at": ("f8", NAN, "returned goods received by the seller (h)"),
     "refund_at": ("f8", NAN, "refund posted to the consumer (h)"),
     "refund_due_at": ("f8", NAN, "statutory refund deadline (h)"),
+    "replacement_shipped_at": ("f8", NAN, "replacement handed to logistics (h)"),
     "replacement_at": ("f8", NAN, "replacement delivered (h)"),
     "booked_at": ("f8", NAN, "field visit booked (h)"),
     "visits": ("i2", 0, "field visits"),

@@ -77,7 +77,7 @@ def test_deterministic_carrier_gives_exact_times():
     pickup = expected_pickup(approved)
     assert (approved - np.floor(approved / DAY) * DAY < 12).any()  # both cut-off branches
     assert (approved - np.floor(approved / DAY) * DAY >= 12).any()
-    np.testing.assert_allclose(cases["handed_over_at"], pickup, rtol=0, atol=1e-9)
+    np.testing.assert_allclose(cases["picked_up_at"], pickup, rtol=0, atol=1e-9)
     np.testing.assert_allclose(cases["goods_received_at"], pickup + 2 * DAY, rtol=0, atol=1e-9)
     refunds = of_type(cases, "return_refund")
     received = refunds["goods_received_at"].to_numpy()
@@ -107,7 +107,7 @@ def test_daily_pickup_capacity_rolls_backlog_to_next_days():
             day += 1
         booked[day] = booked.get(day, 0) + 1
         expected.append(max(day * DAY + 10, at))
-    handed = np.sort(cases["handed_over_at"].to_numpy())
+    handed = np.sort(cases["picked_up_at"].to_numpy())
     np.testing.assert_allclose(handed, expected, rtol=0, atol=1e-9)
     per_day = np.unique(np.floor(handed / DAY), return_counts=True)[1]
     assert per_day.max() == 2 and handed[-1] > cases["created"].max() + 2 * DAY  # a backlog
@@ -149,14 +149,18 @@ def test_lost_parcels_are_all_compensated_and_refunded():
     sent = cases[cases["return_sent"]]
     assert len(sent) == len(cases) and sent["parcel_lost"].all()
     assert sent["goods_received_at"].isna().all()
-    assert (sent["contacts"] == 2).all()  # the request, then the re-contact about the loss
+    # the request, "where is my parcel" while no scan comes, then the re-contact about the loss
+    assert (sent["contacts"] == 2 + sent["wismo_contacts"]).all()
+    assert sent["wismo_contacts"].sum() > 0
+    lost_leg = of_type(sent, "return_refund")  # one leg: pickup, 2 hubs, delivery
+    assert (lost_leg["scans_expected"] == 4).all() and (lost_leg["scans_missing"] >= 3).all()
     penalties = ledger[(ledger["component"] == "logistics") & (ledger["kind"] == "penalty")]
     assert sorted(penalties["case"]) == sorted(sent["case"])
     np.testing.assert_allclose(penalties["amount"], 20.0 + 0.5 * VALUE)
     refunds = of_type(cases, "return_refund")
     # refunded anyway: loss known 5 d after the pickup, then the posting (2 d)
     np.testing.assert_allclose(refunds["refund_at"],
-                               refunds["handed_over_at"] + 5 * DAY + 2 * DAY + HANDLE,
+                               refunds["picked_up_at"] + 5 * DAY + 2 * DAY + HANDLE,
                                rtol=0, atol=1e-9)
     assert of_type(cases, "exchange")["replacement_at"].notna().all()
     assert (cases["terminal"] == "resolved").all()
@@ -164,14 +168,15 @@ def test_lost_parcels_are_all_compensated_and_refunded():
 
 def test_instant_refund_posts_refunds_earlier():
     in_house = {"provider": "in_house", "pickup_hour": "10h", "transit": "1d",
-                "inspection": "6h", "loss_probability": 0.0}
+                "inspection": "6h", "loss_probability": 0.0,
+                "tracking": {"missing_probability": 0.0}}
     off, _ = run(scenario(in_house))
     on, ledger = run(scenario(in_house, overlays={"instant_refund": {"fraud_share": 1.0}}))
     off_r, on_r = of_type(off, "return_refund"), of_type(on, "return_refund")
     assert len(on_r) > 10 and on_r["instant_refund"].all()  # order value 100 < 200: automatic
     assert (on_r["refund_at"].to_numpy() < off_r["refund_at"].to_numpy()).all()
     # the own fleet's pickup scan is seen at once; the wallet refund takes 5 min
-    np.testing.assert_allclose(on_r["refund_at"], on_r["handed_over_at"] + 5 * MINUTE,
+    np.testing.assert_allclose(on_r["refund_at"], on_r["picked_up_at"] + 5 * MINUTE,
                                rtol=0, atol=1e-9)
     assert on_r["statutory_met"].all()
     assert not of_type(on, "exchange")["instant_refund"].any()  # exchanges are not refunded
@@ -248,14 +253,14 @@ def test_carrier_disruption_cuts_capacity_and_adds_delay():
     disruption = {"start": "1d", "length": "2d", "capacity_multiplier": 0.0,
                   "extra_delay": "1d"}
     cases, _ = run(scenario(exact_carrier(disruption=disruption)))
-    handed = cases["handed_over_at"].to_numpy()
+    handed = cases["picked_up_at"].to_numpy()
     assert not ((handed >= DAY) & (handed < 3 * DAY)).any()  # no pickups on days 1 and 2
     transit = cases["goods_received_at"].to_numpy() - handed
     np.testing.assert_allclose(transit, 2 * DAY, rtol=0, atol=1e-9)
     calm, _ = run(scenario(exact_carrier(disruption={**disruption, "capacity_multiplier": 1.0})))
-    inside = (calm["handed_over_at"] >= DAY) & (calm["handed_over_at"] < 3 * DAY)
+    inside = (calm["picked_up_at"] >= DAY) & (calm["picked_up_at"] < 3 * DAY)
     assert inside.any()
-    slow = calm["goods_received_at"] - calm["handed_over_at"]
+    slow = calm["goods_received_at"] - calm["picked_up_at"]
     np.testing.assert_allclose(slow[inside], 3 * DAY, rtol=0, atol=1e-9)
     np.testing.assert_allclose(slow[~inside], 2 * DAY, rtol=0, atol=1e-9)
 
@@ -264,7 +269,7 @@ def test_drop_off_replaces_the_pickup_delay():
     overlays = {"drop_off": {"share": 1.0, "delay": "3h", "fee_per_parcel": 1.0}}
     cases, ledger = run(scenario(exact_carrier(pickup_capacity_per_day=1), overlays=overlays))
     assert cases["dropped_off"].all()
-    np.testing.assert_allclose(cases["handed_over_at"], cases["created"] + HANDLE + 3 * HOUR,
+    np.testing.assert_allclose(cases["picked_up_at"], cases["created"] + HANDLE + 3 * HOUR,
                                rtol=0, atol=1e-9)
     assert len(ledger[ledger["component"] == "drop_off"]) == len(cases)
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
+
 from .distributions import Dist
 from .errors import Problem
 from .fields import (
@@ -34,6 +36,17 @@ class Promotion:
     length: float = duration(doc="How long it lasts (whole hours).", positive=True)
     multiplier: float = number(doc="Factor on the order rate while it lasts.", min=0.0,
                                open_min=True)
+    rate_multipliers: dict = mapping(
+        number(doc="", min=0.0), keys=CASE_TYPES, default={},
+        doc="Factor on the cases of each type raised per order placed while it lasts (contact "
+            "intensity by period: sources.md §3.9 puts contacts at 3-5x normal [L] while orders "
+            "are 1.4x [SPB], so contacts per order rise too); a raised rate is capped at one "
+            "case per order. Types left out: 1.")
+    presale_lead_factor: float = number(
+        1.0, min=0.0, open_min=True,
+        doc="Factor on the lead time of the pre-sale consultations of orders placed while it "
+            "lasts: consumers research big promotions earlier, so the pre-sale surge comes "
+            "before the promotion (assumption).")
 
     def _check(self, key: str) -> list[Problem]:
         problems = []
@@ -53,8 +66,9 @@ class Category:
     rates: dict = mapping(probability(doc=""), keys=CASE_TYPES, default={},
                           doc="Cases of each type raised per order (expected count, <= 1).")
     lags: dict = mapping(dist(doc=""), keys=CASE_TYPES, default={},
-                         doc="Time after delivery until the case is raised, per case type; "
-                             "types left out use `demand.default_lag`.")
+                         doc="Time after delivery until the case is raised, per case type "
+                             "(for `presale`: time *before the order*); types left out use "
+                             "`demand.default_lag` (`presale`: `demand.presale_lead`).")
     order_value: Dist = dist({"dist": "lognormal", "mean": 200, "sd": 250}, of_duration=False,
                              doc="Order value in the scenario currency (assumption).")
 
@@ -94,6 +108,10 @@ class Demand:
                               doc="Order to delivery (docs/sources.md §3.9: sign-for 1-4 d).")
     default_lag: Dist = dist({"dist": "exponential", "mean": "2d"},
                              doc="Delivery to case, for types a category gives no lag.")
+    presale_lead: Dist = dist({"dist": "exponential", "mean": "1d"},
+                              doc="Pre-sale consultation to the order it leads to, for "
+                                  "categories that give `presale` no lag (assumption: most "
+                                  "pre-sale questions come within a day of buying).")
     promotions: tuple = items(Promotion, default=[], doc="Promotion events.")
     categories: dict = mapping(table(Category, doc=""), default={},
                                doc="Product categories, by name.")
@@ -118,6 +136,25 @@ class Demand:
             shares = {n: c.share for n, c in self.categories.items()}
             problems += shares_sum_to_one(shares, f"{key}.categories.*.share")
         return problems
+
+    def rate_factor(self, case_type: str, ordered: np.ndarray) -> np.ndarray:
+        """Factor on the ``case_type`` rate of orders placed at ``ordered`` (promotions)."""
+        factor = np.ones(np.shape(ordered))
+        for promo in self.promotions:
+            m = promo.rate_multipliers.get(case_type, 1.0)
+            if m != 1.0:
+                inside = (ordered >= promo.start) & (ordered < promo.start + promo.length)
+                factor = np.where(inside, factor * m, factor)
+        return factor
+
+    def lead_factor(self, ordered: np.ndarray) -> np.ndarray:
+        """Factor on the pre-sale lead of orders placed at ``ordered`` (promotions)."""
+        factor = np.ones(np.shape(ordered))
+        for promo in self.promotions:
+            if promo.presale_lead_factor != 1.0:
+                inside = (ordered >= promo.start) & (ordered < promo.start + promo.length)
+                factor = np.where(inside, factor * promo.presale_lead_factor, factor)
+        return factor
 
     def case_types_raised(self) -> set[str]:
         """Case types with a positive rate somewhere in this demand."""

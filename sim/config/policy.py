@@ -61,6 +61,27 @@ class Policy:
         0.15, min=0.0, max=1.0,
         doc="Relative increase of returns when freight is insured (assumption; YC).")
 
+    # Where is my parcel / refund (consumer behaviour; sim/providers/tracking.py) -----------
+    parcel_expected: float = duration(
+        "3d", doc="Hand-over to arrival a consumer expects of a parcel (sources.md §3.5: "
+                  "transit 2.5 d, 1-4 d).")
+    refund_expected: float = duration(
+        "3d", doc="Arrival of a return to its refund a consumer expects (sources.md §3.5: "
+                  "inspection 1 d + bank-card posting 2 d, derived).")
+    wismo_probability: float = probability(
+        0.3, doc="P(a consumer whose parcel or refund is overdue, with no tracking news, "
+                 "contacts the platform at a check) (assumption; sources.md §3.2: 'where is "
+                 "my order' is 35-45% of inquiries, KRI).")
+    wismo_news_window: float = duration(
+        "24h", doc="A scan that became visible this recently counts as news and stops the "
+                   "consumer from contacting (assumption).")
+    wismo_recheck: float = duration(
+        "1d", positive=True, doc="Time between a consumer's checks while it is overdue "
+                                 "(assumption).")
+    wismo_max_contacts: int = number(
+        2, integer=True, min=0, doc="Most 'where is my parcel / refund' contacts per case "
+                                    "(assumption).")
+
     # Repairs (three guarantees, 三包) --------------------------------------------------------
     failed_repairs_before_exchange: int = number(
         2, integer=True, min=1, doc="After this many failed repairs: exchange or return (SB).")
@@ -95,10 +116,10 @@ class Policy:
     # Service targets ---------------------------------------------------------------------
     sla: dict = mapping(
         duration(doc=""), keys=CASE_TYPES,
-        default={"inquiry": "24h", "return_refund": "10d", "exchange": "12d", "repair": "7d",
-                 "installation": "72h", "maintenance": "7d", "complaint": "5d"},
+        default={"inquiry": "24h", "presale": "24h", "return_refund": "10d", "exchange": "12d",
+                 "repair": "7d", "installation": "72h", "maintenance": "7d", "complaint": "5d"},
         doc="Service target from request to resolution, per case type; within it a case is "
-            "resolved 'quickly' (TARP) and counts for sla_attainment. Inquiry 24 h "
+            "resolved 'quickly' (TARP) and counts for sla_attainment. Inquiry and pre-sale 24 h "
             "(sources.md §2.3, §5); return 10 d = approval 48 h + pickup 1 d + transit 2.5 d + "
             "inspection 1 d + posting 2 d (§3.5, derived); exchange 12 d and maintenance 7 d "
             "(assumption); repair 7 d (assumption); installation 72 h (field_sla); complaint "

@@ -5,10 +5,15 @@ Kept in one place so that scenario validation, the model and the KPIs all speak 
 
 from __future__ import annotations
 
-#: After-sales case types (``maintenance`` covers cleaning and upkeep visits).
+#: Case types (``maintenance`` covers cleaning and upkeep visits). ``presale`` is a pre-sale
+#: consultation, raised before the order it leads to (appended last so existing codes keep
+#: their values).
 CASE_TYPES: tuple[str, ...] = (
     "inquiry", "return_refund", "exchange", "repair", "installation", "maintenance", "complaint",
+    "presale",
 )
+#: Case types raised before their order is placed (pre-sale consultation).
+PRESALE_TYPES: tuple[str, ...] = ("presale",)
 #: Case types whose journey ends in a field-service visit.
 FIELD_TYPES: tuple[str, ...] = ("repair", "installation", "maintenance")
 #: Case types whose journey sends goods back through logistics.

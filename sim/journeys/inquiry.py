@@ -1,4 +1,5 @@
-"""Inquiries: one contact stage (answer), then a complaint if it failed."""
+"""Inquiries and pre-sale consultations: one contact stage (answer), then a complaint if it
+failed."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from . import journey
 from .escalation import after_failure
 
 
-@journey("inquiry")
+@journey("inquiry", "presale")
 def inquiry(world, case: int) -> Generator:
     """Contact (answer). Returns the terminal state."""
     result = yield from world.stage("contact").serve(case)

@@ -1,25 +1,56 @@
-"""What every provider and overlay shares.
+"""What every provider and overlay shares: the stage contracts and the answer bookkeeping.
 
 A provider serves one stage of a design in one run. It is built with the run's
 :class:`~sim.world.World` and its parameter dataclass, may start SimPy processes in
 :meth:`Provider.start`, offers the stage's service as generator methods that journeys call with
 ``yield from``, and books its staffed-time costs in :meth:`Provider.finish`.
 
-Stage contracts (the methods a provider of each stage offers):
+Stage contracts are the :class:`typing.Protocol` classes below (one per stage, with the real
+signatures: :class:`ContactStage`, :class:`LogisticsStage`, :class:`FieldStage`,
+:class:`ComplaintStage`); ``tests/test_provider_contract.py`` runs every registered provider
+in a small simulation and checks the records it leaves. Overlays wrap a provider of their
+stage and offer the same methods.
 
-- ``contact``: ``serve(case) -> ContactResult``
-- ``logistics``: ``collect_return(case) -> bool`` (goods received), ``ship_replacement(case)``
-- ``field_service``: ``visit(case, kind) -> bool`` (fixed / done)
-- ``complaint``: ``handle(case) -> bool`` (resolved in the consumer's favour)
+Every answer a consumer gets (agent, bot, forum peer or an existing thread) goes through
+:func:`record_answer`, and an answer that did not settle the question through
+:func:`record_wrong_answer`, so ``first_response_at``, ``first_wait_h``, ``answers`` and
+``wrong_answers`` mean the same in every provider.
 """
 
 from __future__ import annotations
 
+import math
+from collections.abc import Callable, Generator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol, runtime_checkable
 
 if TYPE_CHECKING:
     from ..world import World
+
+
+def record_answer(world: World, case: int, wait: float) -> None:
+    """Book one answer to ``case`` now; the first one is the case's first response.
+
+    Parameters
+    ----------
+    world : World
+        The run.
+    case : int
+        Case index.
+    wait : float
+        How long the consumer waited for this answer (h): from joining the queue, from the
+        forum post, 0 for a bot. Only the first answer's wait is kept (``first_wait_h``).
+    """
+    rec = world.records
+    rec["answers"][case] += 1
+    if math.isnan(rec["first_response_at"][case]):
+        rec["first_response_at"][case] = world.env.now
+        rec["first_wait_h"][case] = wait
+
+
+def record_wrong_answer(world: World, case: int) -> None:
+    """Book that the last answer to ``case`` was wrong or did not settle its question."""
+    world.records["wrong_answers"][case] += 1
 
 
 @dataclass(frozen=True)
@@ -37,6 +68,62 @@ class ContactResult:
     def resolved(self) -> bool:
         """Whether the contact stage succeeded."""
         return self.outcome == "resolved"
+
+
+@runtime_checkable
+class ContactStage(Protocol):
+    """The contact stage: answer the consumer (agents, bot, forum)."""
+
+    def serve(self, case: int, handle_factor: float = 1.0,
+              fcr_override: float | None = None) -> Generator[Any, Any, ContactResult]:
+        """Serve ``case`` until resolved or given up; ``handle_factor`` scales human handle
+        times (warm hand-over), ``fcr_override`` replaces the first-contact resolution."""
+        ...
+
+
+@runtime_checkable
+class LogisticsStage(Protocol):
+    """The logistics stage: return parcels in, replacements out."""
+
+    def collect_return(self, case: int, *, seller_pays: bool = True, refund: bool = True,
+                       drop_off_delay: float | None = None,
+                       on_handover: Callable[[int, float], None] | None = None
+                       ) -> Generator[Any, Any, bool]:
+        """Collect, carry and inspect the return parcel of ``case``; True when received."""
+        ...
+
+    def ship_replacement(self, case: int, *, seller_pays: bool = True
+                         ) -> Generator[Any, Any, None]:
+        """Dispatch and deliver a replacement to ``case``; sets ``replacement_at``."""
+        ...
+
+
+@runtime_checkable
+class FieldStage(Protocol):
+    """The field-service stage: one visit per call."""
+
+    def visit(self, case: int, kind: str, fail_factor: float = 1.0,
+              on_site_factor: float = 1.0) -> Generator[Any, Any, bool]:
+        """One ``kind`` visit to ``case``; True when the job was done right."""
+        ...
+
+    def covered(self, case: int) -> bool:
+        """Whether ``case`` is inside the provider's own service area."""
+        ...
+
+
+@runtime_checkable
+class ComplaintStage(Protocol):
+    """The complaint stage: platform intervention and perhaps the authorities."""
+
+    def handle(self, case: int) -> Generator[Any, Any, bool]:
+        """Handle the complaint of ``case``; True when resolved in the consumer's favour."""
+        ...
+
+
+#: The contract of each stage.
+STAGE_CONTRACTS: dict[str, type] = {"contact": ContactStage, "logistics": LogisticsStage,
+                                    "field_service": FieldStage, "complaint": ComplaintStage}
 
 
 class Provider:

@@ -39,7 +39,7 @@ from ..config.errors import Problem
 from ..config.fields import dist, duration, money, number, probability, strings, table
 from ..config.registry import register_provider
 from ..config.vocab import CASE_TYPES
-from .base import ContactResult, Provider
+from .base import ContactResult, Provider, record_answer, record_wrong_answer
 from .in_house.contact import ContactCentre
 from .in_house.contact_params import ContactCentreParams
 from .staffing import book_daily
@@ -151,6 +151,7 @@ class Community(Provider):
                 self._peer_answer(case, posted)
                 if draws.uniform("community/correct", case) < p.correct_probability:
                     return ContactResult("resolved")
+                record_wrong_answer(self.world, case)
                 yield env.timeout(draws.value("community/notice", p.notice_delay, case))
             else:
                 yield env.timeout(p.fallback_after)
@@ -166,9 +167,7 @@ class Community(Provider):
     def _peer_answer(self, case: int, posted: float) -> None:
         rec = self.world.records
         rec["community_answered"][case] = True
-        if math.isnan(rec["first_response_at"][case]):
-            rec["first_response_at"][case] = self.env.now
-            rec["first_wait_h"][case] = self.env.now - posted
+        record_answer(self.world, case, self.env.now - posted)
 
     # --- delegation, accounting and monitoring ------------------------------------------------
     def start(self) -> None:

@@ -19,7 +19,7 @@ from collections.abc import Generator
 
 from ...config.registry import register_provider
 from ...config.vocab import CHANNELS
-from ..base import ContactResult, Provider
+from ..base import ContactResult, Provider, record_answer, record_wrong_answer
 from ..staffing import book_daily, book_roster
 from .contact_params import ContactCentreParams
 from .roster import RosteredPool
@@ -89,6 +89,7 @@ class ContactCentre(Provider):
             fcr = group.params.fcr if fcr_override is None else fcr_override
             if draws.uniform("contact/fcr", case, k) < fcr:
                 return ContactResult("resolved")
+            record_wrong_answer(self.world, case)
             if answered >= p.max_contacts:
                 return ContactResult("unresolved")
             yield self.env.timeout(draws.value("contact/repeat_delay", p.repeat_delay, case, k))
@@ -162,9 +163,7 @@ class ContactCentre(Provider):
             rec["first_attempt_wait_h"][case] = wait
         if chosen is None:
             return "abandoned", primary, None
-        if math.isnan(rec["first_response_at"][case]):
-            rec["first_response_at"][case] = env.now
-            rec["first_wait_h"][case] = wait
+        record_answer(self.world, case, wait)
         return "served", chosen, requests[chosen]
 
     def _wait(self, group: _Group, channel: str, delta: int) -> None:

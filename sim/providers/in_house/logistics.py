@@ -15,13 +15,18 @@ A return parcel goes through four steps (:meth:`ParcelLogistics.collect_return`)
    the hand-over, the consumer contacts again (the design's contact stage), and the platform
    compensates (penalty) and refunds anyway: the risk is the platform's.
 
+Every leg (the return, a replacement) is tracked (:mod:`sim.providers.tracking`): pickup, hub
+and delivery scans with the provider's ``tracking`` lag and losses, and the consumer's watch
+that turns an overdue parcel or refund without news into a "where is my parcel / refund"
+contact. ``picked_up_at`` is the hand-over, ``replacement_shipped_at`` the replacement's.
+
 Who pays the parcel: the journey says (``seller_pays``). When the consumer pays the fee or
 freight insurance pays the carrier, the platform books no parcel cost (for the in-house fleet
 the consumer's fee is taken to cover its marginal cost).
 
 The in-house archetype (JD-like own fleet and warehouse) adds a fixed fleet cost per day and
-an integrated pickup scan (``scan_lag`` 0), so the ``instant_refund`` overlay refunds at the
-moment of pickup.
+integrated scanning (no lag, few lost scans), so the ``instant_refund`` overlay refunds at the
+moment of pickup; with a carrier it refunds when the first scan reaches the platform.
 """
 
 from __future__ import annotations
@@ -34,11 +39,25 @@ import numpy as np
 
 from ...config.distributions import Dist
 from ...config.errors import Problem
-from ...config.fields import dist, duration, money, number, probability
+from ...config.fields import dist, duration, money, number, probability, table
 from ...config.registry import register_provider
 from ...config.units import DAY
 from ..base import Provider
 from ..staffing import book_daily
+from ..tracking import Tracker, TrackingParams
+
+
+@dataclass(frozen=True, kw_only=True)
+class OwnTrackingParams(TrackingParams):
+    """Tracking of an own fleet: the platform's own handhelds upload at once."""
+
+    scan_lag: Dist = dist("0h", doc="Event to scan visible on the platform (assumption: "
+                                    "integrated systems, no batch uploads).")
+    promised_scan_lag: float = duration("15min", doc="Promised upload delay; later scans "
+                                                     "count as late (assumption).")
+    missing_probability: float = probability(
+        0.005, doc="P(a scan never reaches the platform) (assumption: well below a carrier's, "
+                   "best quality control in-house).")
 
 
 def check_pickup_hour(pickup_hour: Dist, key: str) -> list[Problem]:
@@ -87,6 +106,9 @@ class InHouseLogisticsParams:
     loss_write_off: float = probability(
         1.0, doc="Share of the order value written off per lost parcel (own fleet: own risk; "
                  "assumption).")
+    tracking: OwnTrackingParams = table(
+        OwnTrackingParams, default={},
+        doc="Tracking scans (own handhelds: no lag, 0.5% lost scans; assumption).")
 
     def _check(self, key: str) -> list[Problem]:
         return check_pickup_hour(self.pickup_hour, f"{key}.pickup_hour")
@@ -96,17 +118,14 @@ class ParcelLogistics(Provider):
     """Shared mechanics of return logistics (see the module docstring)."""
 
     stage = "logistics"
-    #: Time for the pickup scan to reach the platform (0: integrated fleet).
-    scan_lag: float = 0.0
 
     def __init__(self, world, params, name: str):
         super().__init__(world, params, name)
         rec = world.records
         self._parcels = rec.add("parcels", "i2", 0, "parcels carried for the case "
                                                      "(returns and replacements)")
-        self._handed = rec.add("handed_over_at", "f8", np.nan,
-                               "return parcel picked up or dropped off (h)")
         self._lost = rec.add("parcel_lost", "?", False, "the return parcel was lost")
+        self.tracker = Tracker(self)
         self._booked: dict[int, int] = {}
         self.awaiting_pickup = 0
 
@@ -120,10 +139,10 @@ class ParcelLogistics(Provider):
         return 0.0
 
     # --- the service ------------------------------------------------------------------------
-    def collect_return(self, case: int, *, seller_pays: bool = True,
+    def collect_return(self, case: int, *, seller_pays: bool = True, refund: bool = True,
                        drop_off_delay: float | None = None,
-                       on_handover: Callable[[int, float], None] | None = None,
-                       **_ignored) -> Generator:
+                       on_handover: Callable[[int, float], None] | None = None
+                       ) -> Generator:
         """Collect the return parcel of ``case``; True when the goods were received.
 
         Parameters
@@ -133,11 +152,14 @@ class ParcelLogistics(Provider):
         seller_pays : bool
             The platform pays the parcel (seller, free pickup); else the consumer or freight
             insurance does and no parcel cost is booked.
+        refund : bool
+            The return ends in a refund (the consumer watches for it); False for an exchange.
         drop_off_delay : float, optional
             The consumer drops the parcel off after this (h) instead of waiting for a pickup.
         on_handover : callable, optional
             Called as ``on_handover(case, scan_at)`` at the hand-over; ``scan_at`` is when the
-            platform sees the scan (used by the ``instant_refund`` overlay).
+            platform sees the first scan of the parcel (used by the ``instant_refund``
+            overlay). Not called when no scan of the parcel ever reaches the platform.
         """
         p, rec, draws, env = self.params, self.world.records, self.world.draws, self.env
         k = int(self._parcels[case])
@@ -148,32 +170,45 @@ class ParcelLogistics(Provider):
             yield env.timeout(drop_off_delay)
         handed = env.now
         rec["return_sent"][case] = True
-        self._handed[case] = handed
-        if on_handover is not None:
-            on_handover(case, handed + self.scan_lag)
+        rec["picked_up_at"][case] = handed
         if seller_pays:
             self.world.ledger.charge(case=case, time=handed, component="logistics",
                                      kind="variable", amount=p.cost_per_parcel)
-        if draws.uniform("logistics/loss", case, k) < p.loss_probability:
+        lost = draws.uniform("logistics/loss", case, k) < p.loss_probability
+        transit = draws.value("logistics/transit", p.transit, case, k)
+        arrival = handed + transit + self.extra_transit(handed)
+        first_scan, delivery_scan = self.tracker.scan_leg(case, k, handed, arrival, lost)
+        if on_handover is not None and math.isfinite(first_scan):
+            on_handover(case, first_scan)
+        self.tracker.watch_parcel(case, handed, delivery_scan)
+        if refund:
+            self.tracker.watch_refund(case, handed)
+        if lost:
             yield from self._lose(case)
             return False
-        transit = draws.value("logistics/transit", p.transit, case, k)
-        yield env.timeout(transit + self.extra_transit(handed))
+        yield env.timeout(arrival - env.now)
         rec["goods_received_at"][case] = env.now
         yield env.timeout(draws.value("logistics/inspection", p.inspection, case, k))
         return True
 
-    def ship_replacement(self, case: int) -> Generator:
-        """Dispatch and deliver a replacement; sets ``replacement_at``."""
-        p, draws, env = self.params, self.world.draws, self.env
+    def ship_replacement(self, case: int, *, seller_pays: bool = True) -> Generator:
+        """Dispatch and deliver a replacement; sets ``replacement_shipped_at`` and
+        ``replacement_at``. The seller pays its freight unless ``seller_pays`` is False."""
+        p, draws, env, rec = self.params, self.world.draws, self.env, self.world.records
         k = int(self._parcels[case])
         self._parcels[case] += 1
         yield env.timeout(draws.value("logistics/dispatch", p.dispatch, case, k))
-        self.world.ledger.charge(case=case, time=env.now, component="logistics",
-                                 kind="variable", amount=p.cost_per_parcel)
+        shipped = env.now
+        rec["replacement_shipped_at"][case] = shipped
+        if seller_pays:
+            self.world.ledger.charge(case=case, time=shipped, component="logistics",
+                                     kind="variable", amount=p.cost_per_parcel)
         transit = draws.value("logistics/delivery", p.transit, case, k)
-        yield env.timeout(transit + self.extra_transit(env.now))
-        self.world.records["replacement_at"][case] = env.now
+        arrival = shipped + transit + self.extra_transit(shipped)
+        self.tracker.scan_leg(case, k, shipped, arrival)
+        self.tracker.watch_parcel(case, shipped, arrival, physical=True)
+        yield env.timeout(arrival - env.now)
+        rec["replacement_at"][case] = env.now
 
     def _pickup(self, case: int, k: int) -> Generator:
         """Book the first day with a free slot (see the module docstring) and wait for it."""

@@ -19,7 +19,6 @@ fixed cost per day, booked in :meth:`Chatbot.finish`.
 from __future__ import annotations
 
 import inspect
-import math
 from collections.abc import Generator
 from dataclasses import dataclass
 
@@ -27,7 +26,7 @@ from ...config.errors import Problem
 from ...config.fields import dist, flag, money, number, probability, strings
 from ...config.registry import register_overlay
 from ...config.vocab import CASE_TYPES, CHANNELS
-from ..base import ContactResult, Overlay
+from ..base import ContactResult, Overlay, record_answer, record_wrong_answer
 from ..staffing import book_daily
 
 
@@ -114,15 +113,14 @@ class Chatbot(Overlay):
         self._conversations[case] += 1
         rec["bot_handled"][case] = True
         rec["contacts"][case] += 1
-        if math.isnan(rec["first_response_at"][case]):
-            rec["first_response_at"][case] = self.env.now
-            rec["first_wait_h"][case] = 0.0
+        record_answer(self.world, case, 0.0)
         yield self.env.timeout(draws.value("chatbot/conversation", p.bot_time, case, k))
         self.world.ledger.charge(case=case, time=self.env.now, component="chatbot",
                                  kind="variable", amount=p.cost_per_conversation)
         if draws.uniform("chatbot/contain", case, k) < p.containment:
             rec["bot_resolved"][case] = True
             return ContactResult("resolved")
+        record_wrong_answer(self.world, case)  # the bot did not settle it: a human next
         if p.warm_transfer:
             handle_factor *= p.warm_handle_factor
         else:

@@ -4,8 +4,8 @@ For an eligible return the refund is posted ``posting`` after the platform sees 
 scan, long before the goods reach the warehouse. Eligibility (JDF, docs/sources.md §3.5,
 §4.1): order value at most ``max_order_value``; below ``auto_below`` every consumer gets it,
 between the two only the share ``opted_in_share`` with enough credit. Exchanges are never
-refunded. The scan is seen at once with the in-house fleet, after the carrier's ``scan_lag``
-otherwise.
+refunded. The scan is seen at once with the in-house fleet, after the carrier's tracking
+``scan_lag`` otherwise (from the first scan that reaches the platform).
 
 Refunding before inspection has a price: a share ``fraud_share`` of instant refunds is never
 matched by goods worth the refund (empty boxes, swapped items), and the platform loses the

@@ -1,0 +1,160 @@
+"""Logistics information: tracking scans per parcel leg, and the "where is my parcel / refund"
+contacts they prevent or cause.
+
+Every parcel leg (a return to the warehouse, a replacement to the consumer) produces
+``2 + hub_scans`` tracking events: the pickup scan at the hand-over, ``hub_scans`` hub scans
+spread evenly over the transit, and the delivery (receipt) scan at arrival. Each scan is lost
+with ``missing_probability`` (it never reaches the platform); one that is not lost reaches the
+platform ``scan_lag`` after the event, and counts as *late* when that is longer than the
+provider's ``promised_scan_lag``. A lost parcel produces its pickup scan only; the rest of its
+scans are missing. The case records ``scans_expected``, ``scans_missing`` and ``scans_late``:
+the scorecard's "transparency of logistics information".
+
+Consumers watch their parcel and refund (policy ``wismo_*``, sources.md §3.2: "where is my
+order" is 35-45% of inquiries). At the expected time (``policy.parcel_expected`` after the
+hand-over; for a refund ``policy.refund_expected`` after that) the consumer checks:
+
+- a return parcel counts as arrived once its delivery scan is visible (the consumer only knows
+  what tracking shows) or the refund is posted; a replacement once it is delivered (the
+  consumer signs for it); a refund once it is posted;
+- if it has not arrived and no scan became visible in the last ``policy.wismo_news_window``,
+  the consumer contacts the platform with ``policy.wismo_probability``: a real contact at the
+  design's contact stage (``wismo_contacts`` += 1), with its wait, its cost and its place in
+  the satisfaction model's per-contact multiplier;
+- either way, while it has not arrived the consumer checks again ``policy.wismo_recheck``
+  later, up to ``policy.wismo_max_contacts`` contacts per case.
+
+A carrier (heavier-tailed transit, more missing and later scans) therefore causes more of these
+contacts than an own fleet with integrated scanning.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Generator
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..config.distributions import Dist
+from ..config.fields import dist, duration, number, probability
+
+
+@dataclass(frozen=True, kw_only=True)
+class TrackingParams:
+    """Tracking quality of a logistics provider: scans per leg, their lag and losses."""
+
+    hub_scans: int = number(2, integer=True, min=0,
+                            doc="Hub scans between pickup and delivery per parcel leg "
+                                "(assumption: origin and destination sorting centres).")
+    scan_lag: Dist = dist({"dist": "lognormal", "mean": "1h", "sd": "2h"},
+                          doc="Event to scan visible on the platform (assumption: carrier "
+                              "systems batch uploads; heavy tail).")
+    promised_scan_lag: float = duration(
+        "2h", doc="The provider's promised upload delay; later scans count as late "
+                  "(assumption).")
+    missing_probability: float = probability(
+        0.05, doc="P(a scan never reaches the platform) (assumption; sources.md §6: carrier "
+                  "quality is hard to control, 2-5% failures).")
+
+
+class Tracker:
+    """Scan schedule and "where is my parcel / refund" watch of one logistics provider.
+
+    Parameters
+    ----------
+    provider : ParcelLogistics
+        The provider whose parcels are tracked (``params.tracking``).
+    """
+
+    def __init__(self, provider):
+        self.provider = provider
+        self.world = provider.world
+        self.env = provider.env
+        self.params: TrackingParams = provider.params.tracking
+        # Per case: times scans became visible (for "news"), and WISMO checks made so far.
+        self._visible: dict[int, list[float]] = {}
+        self._checks: dict[int, int] = {}
+
+    def scan_leg(self, case: int, leg: int, handed: float, arrival: float,
+                 lost: bool = False) -> tuple[float, float]:
+        """Record the scans of one leg; returns (first visible scan, delivery scan visible).
+
+        Times are ``inf`` for scans that never reach the platform. ``arrival`` is the
+        delivery time (ignored when ``lost``).
+        """
+        p, rec, draws = self.params, self.world.records, self.world.draws
+        n = p.hub_scans + 2
+        events = handed + (arrival - handed) * np.arange(n) / (n - 1) if not lost else None
+        rec["scans_expected"][case] += n
+        seen = self._visible.setdefault(case, [])
+        visible = []
+        for j in range(n):
+            if lost and j > 0:
+                rec["scans_missing"][case] += 1
+                visible.append(math.inf)
+                continue
+            if draws.uniform(f"tracking/missing/{j}", case, leg) < p.missing_probability:
+                rec["scans_missing"][case] += 1
+                visible.append(math.inf)
+                continue
+            lag = draws.value(f"tracking/lag/{j}", p.scan_lag, case, leg)
+            if lag > p.promised_scan_lag:
+                rec["scans_late"][case] += 1
+            at = (handed if lost else float(events[j])) + lag
+            visible.append(at)
+            seen.append(at)
+        finite = [v for v in visible if math.isfinite(v)]
+        return (min(finite) if finite else math.inf), visible[-1]
+
+    # --- the consumer's watch -----------------------------------------------------------------
+    def watch_parcel(self, case: int, handed: float, known_at: float,
+                     physical: bool = False) -> None:
+        """Start the consumer's watch of a parcel handed over at ``handed``.
+
+        ``known_at`` is when the consumer learns that it arrived (delivery scan visible, or
+        the delivery itself when ``physical``).
+        """
+        policy = self.world.scenario.policy
+        if policy.wismo_probability <= 0 or policy.wismo_max_contacts == 0:
+            return
+        if physical:
+            def arrived() -> bool:
+                return self.env.now >= known_at
+        else:
+            def arrived() -> bool:
+                # What tracking shows, or what follows from it: refund, replacement on its way.
+                rec = self.world.records
+                return (self.env.now >= known_at or self._refunded(case)
+                        or not math.isnan(rec["replacement_shipped_at"][case]))
+        self.env.process(self._watch(case, handed + policy.parcel_expected, arrived))
+
+    def watch_refund(self, case: int, handed: float) -> None:
+        """Start the consumer's watch of the refund of a return handed over at ``handed``."""
+        policy = self.world.scenario.policy
+        if policy.wismo_probability <= 0 or policy.wismo_max_contacts == 0:
+            return
+        due = handed + policy.parcel_expected + policy.refund_expected
+        self.env.process(self._watch(case, due, lambda: self._refunded(case)))
+
+    def _refunded(self, case: int) -> bool:
+        at = self.world.records["refund_at"][case]
+        return bool(at <= self.env.now)  # NaN (not yet posted) compares False
+
+    def _news(self, case: int) -> bool:
+        window = self.world.scenario.policy.wismo_news_window
+        now = self.env.now
+        return any(now - window < t <= now for t in self._visible.get(case, ()))
+
+    def _watch(self, case: int, first_check: float, arrived) -> Generator:
+        world, policy, rec = self.world, self.world.scenario.policy, self.world.records
+        yield self.env.timeout(max(first_check - self.env.now, 0.0))
+        while (not arrived() and rec["terminal"][case] == 0
+               and rec["wismo_contacts"][case] < policy.wismo_max_contacts):
+            k = self._checks.get(case, 0)
+            self._checks[case] = k + 1
+            if (not self._news(case)
+                    and world.draws.uniform("tracking/wismo", case, k) < policy.wismo_probability):
+                rec["wismo_contacts"][case] += 1
+                yield from world.stage("contact").serve(case)
+            yield self.env.timeout(policy.wismo_recheck)
