@@ -83,9 +83,11 @@ def test_cold_escalation_costs_satisfaction():
 
 def test_carrier_disruption_lowers_statutory_compliance_when_deadline_runs_from_notice():
     # Under CN rules the refund deadline runs from receipt at the warehouse, so transit delay
-    # never counts against it (the test above). Where it runs from the notice (EU CRD Art. 13,
-    # 14 days), a week of disrupted pickups and 3 extra days of transit push refunds past it.
-    rules = {**SMALL, "policy.refund_deadline_from": "notice", "policy.refund_deadline": "14d"}
+    # never counts against it (the test above). Where it runs from the notice (EU CRD Art. 13),
+    # a week of disrupted pickups and 3 extra days of transit push refunds past it. With the
+    # carrier's fast typical transit the EU's 14 days are rarely missed at this small volume;
+    # a 10-day promise (a platform's own, shorter than the law) is.
+    rules = {**SMALL, "policy.refund_deadline_from": "notice", "policy.refund_deadline": "10d"}
     scenario = sim.load_scenario("carrier_disruption", rules)
     disrupted = sim.run_once(scenario, "third_party_logistics").kpis
     steady = sim.run_once(scenario, "third_party_logistics_steady").kpis
