@@ -78,6 +78,45 @@ def differences(cmp: Any, kpis: list[str] | None = None) -> pd.DataFrame:
     }).reset_index(drop=True)
 
 
+def period_table(cmp: Any, kpis: list[str] | None = None) -> pd.DataFrame:
+    """Case KPIs per period (rows: period × KPI) by design: ``"mean ± half-width"`` strings.
+
+    The KPIs are the headline KPIs that are computed per period, then ``cases_per_day``;
+    empty when the scenario has no promotion or disruption window in its measured window.
+    """
+    from .outcomes.periods import PERIOD_KPIS, RATE
+
+    ps = getattr(cmp, "period_summary", None)
+    if ps is None or ps.empty:
+        return pd.DataFrame(columns=["period", "kpi", "unit", *cmp.designs])
+    heads = kpis or cmp.headline_kpis()
+    wanted = [k for k in heads if k in PERIOD_KPIS] + [RATE]
+    s = ps.set_index(["design", "period", "kpi"])
+    currency = cmp.meta.get("currency", "")
+    rows = []
+    for period in pd.unique(ps["period"]):
+        for kpi in wanted:
+            if (cmp.designs[0], period, kpi) not in s.index:
+                continue
+            row = {"period": period, "kpi": kpi,
+                   "unit": _unit(str(s.loc[(cmp.designs[0], period, kpi), "unit"] or ""),
+                                 currency)}
+            for d in cmp.designs:
+                r = s.loc[(d, period, kpi)]
+                row[d] = f"{fmt(r['mean'])} ± {fmt(r['half_width'])}"
+            rows.append(row)
+    return pd.DataFrame(rows, columns=["period", "kpi", "unit", *cmp.designs])
+
+
+PERIODS_NOTE = (
+    "Each period holds the cases created in it (promotion windows from the demand, disruption "
+    "windows from the designs' providers; the same window for every design, so a design "
+    "without the disruption is the counterfactual). Cases follow orders by days, so part of a "
+    "promotion's return wave is created after its window. Costs are not split by period: "
+    "staffed time belongs to no single period, so cost KPIs are whole-window figures."
+)
+
+
 def nondominated(cmp: Any) -> list[str]:
     """Designs on the Pareto front."""
     return [d for d, p in zip(cmp.pareto["design"], cmp.pareto["pareto"], strict=True) if p]
@@ -156,6 +195,10 @@ def markdown(cmp: Any, figures: list[str] | None = None) -> str:
         parts += ["", f"## Probability of being best on {cmp.meta['ranking_kpi']}", "",
                   _md_table(cmp.ranking.assign(prob_best=cmp.ranking["prob_best"].map(fmt),
                                                mean=cmp.ranking["mean"].map(fmt)))]
+    periods = period_table(cmp)
+    if not periods.empty:
+        parts += ["", "## KPIs by period (mean ± half-width)", "", PERIODS_NOTE, "",
+                  _md_table(periods)]
     flagged = {d: f for d, f in cmp.flags.items() if f}
     parts += ["", "## Flags", ""]
     parts += [f"- **{d}**: " + "; ".join(f) for d, f in flagged.items()] or ["None."]
@@ -186,6 +229,10 @@ def html(cmp: Any, figures: dict[str, bytes] | None = None) -> str:
     if not cmp.ranking.empty:
         body += [f"<h2>Probability of being best on {e(cmp.meta['ranking_kpi'])}</h2>",
                  _html_table(cmp.ranking)]
+    periods = period_table(cmp)
+    if not periods.empty:
+        body += ["<h2>KPIs by period (mean ± half-width)</h2>", f"<p>{e(PERIODS_NOTE)}</p>",
+                 _html_table(periods)]
     flagged = {d: f for d, f in cmp.flags.items() if f}
     body += ["<h2>Flags</h2><ul>"] + [f"<li><b>{e(d)}</b>: {e('; '.join(f))}</li>"
                                       for d, f in flagged.items()] + ["</ul>"]

@@ -8,6 +8,7 @@ A scenario file has these top-level tables::
     [policy]       return/refund/repair/escalation rules (sim.config.policy)
     [satisfaction] CSAT and repurchase coefficients (sim.config.outcomes)
     [scorecard]    the report's three-layer evaluation (sim.config.outcomes)
+    [report]       the scenario's headline KPIs, price of a score point (sim.config.report)
     [designs.NAME] one table per design: a provider for every stage, overlays
 
 Each design table names a provider for each stage (``contact``, ``logistics``,
@@ -27,6 +28,7 @@ from .fields import _suggest, build, choice, dump, flag, number, table, text
 from .fields import duration as duration_field
 from .outcomes import SatisfactionParams, ScorecardParams
 from .policy import Policy
+from .report import ReportParams
 from .vocab import STAGES
 
 
@@ -167,6 +169,8 @@ class Scenario:
                                              doc="CSAT and repurchase model.")
     scorecard: ScorecardParams = table(ScorecardParams, default={},
                                        doc="The report's three-layer scorecard.")
+    report: ReportParams = table(ReportParams, default={},
+                                 doc="The scenario's headline KPIs and the optional value view.")
     designs: dict = field(default_factory=dict, metadata={
         "parse": None, "dump": None, "doc": "Designs to compare, by name.", "kind": "designs",
         "allowed": "a table of designs", "unit": ""})

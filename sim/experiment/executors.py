@@ -43,7 +43,9 @@ class Task:
     keep_cases : bool
         Return the full per-case table.
     detail : bool
-        Return the monitor timeline and the per-case waits (used for figures).
+        Return the per-case waits (used for figures).
+    monitor : bool
+        Return the hourly monitor timeline (every replication's, for the timeline bands).
     """
 
     scenario: Scenario
@@ -52,6 +54,7 @@ class Task:
     seed: int
     keep_cases: bool = False
     detail: bool = False
+    monitor: bool = False
 
 
 @dataclass(frozen=True)
@@ -68,11 +71,13 @@ class TaskResult:
     backlog : pandas.DataFrame
         Hourly ``time_h`` and ``open_cases`` (for the warm-up and stability checks).
     timeline : pandas.DataFrame or None
-        The full hourly monitor, when ``detail``.
+        The full hourly monitor, when ``monitor`` (or ``detail``).
     waits : pandas.DataFrame or None
         Per case in scope: ``first_response_min`` and ``resolution_h``, when ``detail``.
     cases : pandas.DataFrame or None
         The per-case table, when ``keep_cases``.
+    periods : pandas.DataFrame or None
+        Case KPIs per period (``period, kpi, value``; :mod:`sim.outcomes.periods`).
     """
 
     design: str
@@ -83,12 +88,14 @@ class TaskResult:
     timeline: pd.DataFrame | None = None
     waits: pd.DataFrame | None = None
     cases: pd.DataFrame | None = None
+    periods: pd.DataFrame | None = None
 
 
 def run_task(task: Task) -> TaskResult:
     """Run one task (module-level so process pools can pickle it by reference)."""
     from ..config.units import MINUTE
     from ..model import run_once
+    from ..outcomes.periods import period_kpis
 
     result = run_once(task.scenario, task.design, task.replication, task.seed, keep_cases=True)
     cases = result.cases
@@ -110,8 +117,9 @@ def run_task(task: Task) -> TaskResult:
         })
     return TaskResult(
         design=task.design, replication=task.replication, kpis=dict(result.kpis), costs=costs,
-        backlog=backlog, timeline=timeline if task.detail else None, waits=waits,
-        cases=cases if task.keep_cases else None,
+        backlog=backlog, timeline=timeline if task.detail or task.monitor else None,
+        waits=waits, cases=cases if task.keep_cases else None,
+        periods=period_kpis(cases, ledger, task.scenario),
     )
 
 

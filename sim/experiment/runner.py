@@ -30,6 +30,9 @@ from ..config.fields import _suggest
 from ..config.schema import Scenario
 from .executors import Task, TaskResult, execute
 from .flags import design_flags
+from .period_tables import COLUMNS as PERIOD_COLUMNS
+from .period_tables import collect as collect_periods
+from .period_tables import summarise as summarise_periods
 from .ranking import paired_differences, pareto_front, rank_designs
 from .stats import ReplicationController, summarise
 
@@ -66,13 +69,19 @@ class Comparison:
     ranking : pandas.DataFrame
         Per design: ``mean, n, rank, prob_best`` on ``ranking_kpi``.
     timelines : dict of str to pandas.DataFrame
-        Hourly monitor of replication 0, per design.
+        Hourly monitor of every replication, per design (column ``replication``).
     costs : pandas.DataFrame
         Mean cost per run by ``design, component, kind`` (column ``amount``).
     waits : pandas.DataFrame
         Per-case ``first_response_min`` and ``resolution_h`` of replication 0, per design.
     cases : dict of str to pandas.DataFrame
         Per-case tables (all replications, column ``replication``) when ``keep_cases``.
+    periods : pandas.DataFrame
+        Case KPIs per period (promotion/normal, disruption/outside), one row per design ×
+        replication × period × KPI (:mod:`sim.experiment.period_tables`); empty when the
+        scenario has no such windows.
+    period_summary : pandas.DataFrame
+        Per design × period × KPI: mean and interval over replications.
     flags : dict of str to list of str
         Why a design's numbers need care (empty list: none).
     notes : list of str
@@ -94,6 +103,8 @@ class Comparison:
     flags: dict[str, list[str]] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
     meta: dict[str, Any] = field(default_factory=dict)
+    periods: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=PERIOD_COLUMNS))
+    period_summary: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     @property
     def designs(self) -> list[str]:
@@ -110,10 +121,13 @@ class Comparison:
         return [c for c in self.runs.columns if c not in ("design", "replication")]
 
     def headline_kpis(self) -> list[str]:
-        """The headline KPIs this run has (not all NaN), in :data:`HEADLINE` order."""
+        """The headline KPIs: the defaults this run has (not all NaN), in :data:`HEADLINE`
+        order, then the scenario's own (``report.headline``), even where NaN (the question
+        was asked; the tables say n/a)."""
         have = set(self.summary.loc[self.summary["n"] > 0, "kpi"])
-        found = [k for k in HEADLINE if k in have]
-        return found or [k for k in self.kpis() if k in have][:6]
+        found = [k for k in HEADLINE if k in have] or [k for k in self.kpis() if k in have][:6]
+        asked = getattr(getattr(self.scenario, "report", None), "headline", ())
+        return found + [k for k in asked if k in set(self.summary["kpi"]) and k not in found]
 
     def plot(self, kind: str = "kpis", **kwargs: Any):
         """A figure of this comparison; ``kind`` is one of :data:`sim.plots.FIGURES`."""
@@ -191,7 +205,8 @@ def compare(scenario: Scenario, replications: int | None = None, seed: int | Non
     results: list[TaskResult] = []
 
     def run(first: int, count: int) -> None:
-        tasks = [Task(scenario, d, r, seed, keep_cases, detail=(r == 0))
+        tasks = [Task(scenario, d, r, seed, keep_cases, detail=(r == 0),
+                      monitor=True)
                  for r in range(first, first + count) for d in names]
         results.extend(execute(tasks, executor, progress))
 
@@ -308,6 +323,7 @@ def _analyse(scenario, runs, results, names, reference, seed, notes, controller,
         for d in names:
             cases[d] = pd.concat([r.cases.assign(replication=r.replication)
                                   for r in results if r.design == d], ignore_index=True)
+    periods = collect_periods(results, names)
     meta = {
         "scenario": scenario.name, "description": scenario.description,
         "currency": scenario.currency, "designs": names, "reference": reference, "seed": seed,
@@ -323,7 +339,19 @@ def _analyse(scenario, runs, results, names, reference, seed, notes, controller,
     }
     return Comparison(
         scenario=scenario, runs=runs, summary=summary, differences=differences, pareto=pareto,
-        ranking=ranking, timelines={d: detail[d].timeline for d in names if d in detail},
-        costs=costs, waits=waits, cases=cases, flags=flags, notes=notes, meta=meta,
+        ranking=ranking, timelines=_timelines(results, names), costs=costs, waits=waits,
+        cases=cases, flags=flags, notes=notes, meta=meta, periods=periods,
+        period_summary=summarise_periods(periods, confidence),
     )
+
+
+def _timelines(results: list[TaskResult], names: list[str]) -> dict[str, pd.DataFrame]:
+    """Every replication's hourly monitor, per design (column ``replication``)."""
+    out = {}
+    for d in names:
+        frames = [r.timeline.assign(replication=r.replication) for r in results
+                  if r.design == d and r.timeline is not None]
+        if frames:
+            out[d] = pd.concat(frames, ignore_index=True)
+    return out
 

@@ -8,6 +8,7 @@ Layout of ``results/<scenario>/<timestamp>/``::
     summary.csv        per design × KPI: mean, interval, n, flag
     differences.csv    paired differences against the reference design
     pareto.csv, ranking.csv, costs.csv
+    periods.csv, period_summary.csv   case KPIs per promotion / disruption period (when any)
     cases.csv          per-case table (only with keep_cases)
     figures/*.png      the figures of :mod:`sim.plots`
     report.md, report.html
@@ -248,6 +249,9 @@ def write(comparison: Any, folder: str | Path | None = None, root: str | Path = 
         write_text(tmp / "scenario.toml", toml_dumps(scenario_table(comparison.scenario)))
         for name in ("runs", "summary", "differences", "pareto", "ranking", "costs"):
             files += write_table(getattr(comparison, name), tmp, name)
+        for name in ("periods", "period_summary"):  # only scenarios with promotion or
+            if len(getattr(comparison, name, ())):   # disruption windows have them
+                files += write_table(getattr(comparison, name), tmp, name)
         if comparison.cases:
             cases = pd.concat([c.assign(design=d) for d, c in comparison.cases.items()],
                               ignore_index=True)
