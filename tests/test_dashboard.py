@@ -112,6 +112,8 @@ def test_run_change_a_lever_run_again(app, tmp_path):
     assert "cost_per_case" in headline.index
     assert {"pareto", "waits", "timeline", "scorecard"} <= {
         f.stem for f in page.runner_for(str(tmp_path), 1).current.folder.glob("figures/*.png")}
+    assert any(h.value.startswith("Ranking") for h in at.subheader)
+    assert len(at.table) >= 4  # headline, differences, ranking, Pareto set
     images = [img.value for img in at.image]
     assert len(images) == 6
     assert [b.label for b in at.get("download_button")] == [

@@ -53,6 +53,11 @@ def show_error(err: ScenarioError, what: str) -> None:
     st.error(f"**{what}**\n\n{lines}")
 
 
+def _scenario_label(name: str) -> str:
+    """A bundled name as it is; a scenario file given on the command line by its file name."""
+    return name if name in source.bundled() else f"{os.path.basename(name)} (file)"
+
+
 def _choose_source(first: str | None) -> tuple[dict[str, Any], str, str] | None:
     """The sidebar: bundled scenario or upload. Returns (raw tables, id, name) or None."""
     st.sidebar.header("Scenario")
@@ -64,7 +69,8 @@ def _choose_source(first: str | None) -> tuple[dict[str, Any], str, str] | None:
     try:
         if mode == "Bundled scenario":
             index = names.index(first) if first in names else 0
-            name = st.sidebar.selectbox("Bundled scenario", names, index=index, key="bundled")
+            name = st.sidebar.selectbox("Bundled scenario", names, index=index, key="bundled",
+                                        format_func=_scenario_label)
             return source.read_bundled(name), f"bundled:{name}", name
         upload = st.sidebar.file_uploader("Scenario file (TOML)", type=["toml"], key="upload",
                                           help="The same format as the bundled scenarios; "

@@ -37,18 +37,28 @@ def _rounded(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def _ranking(cmp: Any) -> None:
-    metric = cmp.meta.get("ranking_kpi", "")
-    st.subheader(f"Ranking on {metric}")
+    """The ranking ``compare()`` returned, as the report writes it.
+
+    With indifference zones (a ``kpi`` column: best, tied within delta, not separated, ...),
+    the report's sentences and table; otherwise the per-design table on ``ranking_kpi``.
+    """
     ranking = cmp.ranking
+    metric = cmp.meta.get("ranking_kpi", "")
+    sentences = getattr(report, "ranking_sentences", None)
+    table = getattr(report, "ranking_table", None)
     if ranking is None or ranking.empty:
-        st.info("No ranking for this run: " + "; ".join(
-            n for n in cmp.notes if n.startswith("no ranking")) or "no ranking KPI")
+        st.subheader("Ranking")
+        st.info("No ranking for this run. " + " ".join(
+            n for n in cmp.notes if "rank" in n))
         return
+    if "kpi" in ranking.columns and sentences is not None and table is not None:
+        st.subheader("Ranking: best, tied within the indifference zone, or not separated")
+        st.markdown("\n".join(f"- {line}" for line in sentences(cmp)))
+        st.table(table(cmp))
+        return
+    st.subheader(f"Ranking on {metric}")
     st.table(_rounded(ranking).set_index(ranking.columns[0]))
-    indifference = cmp.meta.get("indifference") or cmp.meta.get("delta")
-    if indifference is not None:
-        st.caption(f"Designs within {indifference} of the best are tied.")
-    elif "prob_best" in ranking:
+    if "prob_best" in ranking:
         st.caption("rank 1 = best mean; prob_best = bootstrap probability of being best "
                    "over the paired replications.")
 
