@@ -32,8 +32,10 @@ test: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check sim tests benchmarks
 
+# Benchmarks (minutes; not part of the tests): writes benchmarks/RESULTS.md.
 bench: $(STAMP)
-	$(BIN)/python benchmarks/bench_baseline.py
+	$(BIN)/python -m pip install --quiet -e '.[bench]'
+	$(BIN)/python benchmarks/run_all.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis

@@ -39,6 +39,9 @@ class RunResult:
         Every cost entry.
     timeline : pandas.DataFrame
         Hourly samples of open cases, queues and busy servers.
+    n_cases : int
+        Cases the run simulated (warm-up and drain included; the KPIs count only those in
+        scope).
     """
 
     scenario: str
@@ -49,6 +52,7 @@ class RunResult:
     cases: pd.DataFrame | None
     ledger: pd.DataFrame
     timeline: pd.DataFrame
+    n_cases: int = 0
 
 
 def simulate(scenario: Scenario, design: str | None = None, replication: int = 0,
@@ -127,5 +131,5 @@ def run_once(scenario: Scenario, design: str | None = None, replication: int = 0
     return RunResult(
         scenario=scenario.name, design=world.design.name, replication=replication,
         seed=world.streams.seed, kpis=kpis, cases=cases if keep_cases else None,
-        ledger=ledger, timeline=world.monitor_frame(),
+        ledger=ledger, timeline=world.monitor_frame(), n_cases=len(world.cases),
     )
