@@ -6,6 +6,7 @@ for real on tiny comparisons (two designs, two replications, two simulated days)
 
 from __future__ import annotations
 
+import socket
 import threading
 from pathlib import Path
 
@@ -209,7 +210,16 @@ def test_server_binds_loopback_and_sends_no_usage_statistics():
     assert 8501 <= port < 8601
 
 
-def test_cli_refuses_an_unknown_scenario_before_starting(capsys):
+def test_cli_refuses_an_unknown_scenario_or_a_taken_port_before_starting(capsys):
     assert sim.cli.main(["dashboard", "no_such_scenario"]) == 2
     err = capsys.readouterr().err
     assert "error: scenario: 'no_such_scenario'" in err and "Traceback" not in err
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        assert sim.cli.main(["dashboard", "--port", str(port)]) == 2
+    err = capsys.readouterr().err
+    assert f"error: --port: {port} — a port free on 127.0.0.1" in err
+    assert sim.cli.main(["dashboard", "--host", "192.0.2.1"]) == 2  # TEST-NET: not this machine
+    assert "error: --host: '192.0.2.1' — an address of this machine" in capsys.readouterr().err

@@ -9,6 +9,7 @@ passes another host, on the first free port from 8501 unless one is given.
 from __future__ import annotations
 
 import argparse
+import errno
 import os
 import socket
 import sys
@@ -31,14 +32,30 @@ STREAMLIT_OPTIONS = {
 }
 
 
+_HOST_ALLOWED = "an address of this machine, e.g. 127.0.0.1 (default) or 0.0.0.0 (every interface)"
+
+
+def can_bind(host: str, port: int) -> bool:
+    """Whether ``host:port`` is free to listen on."""
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as sock:
+        # As the server will: a port left in TIME_WAIT by a server just stopped is free,
+        # one with a listener is not.
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((host, port))
+        except socket.gaierror:
+            raise ScenarioError.at("--host", host, _HOST_ALLOWED) from None
+        except OSError as err:
+            if err.errno == errno.EADDRNOTAVAIL:
+                raise ScenarioError.at("--host", host, _HOST_ALLOWED) from None
+            return False
+        return True
+
+
 def free_port(host: str, start: int = 8501, tries: int = 100) -> int:
     """The first port from ``start`` that ``host`` can bind."""
     for port in range(start, start + tries):
-        with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as sock:
-            try:
-                sock.bind((host, port))
-            except OSError:
-                continue
+        if can_bind(host, port):
             return port
     raise ScenarioError.at("--port", start, f"a free port ({start}-{start + tries - 1} are "
                                             "all taken): give one with --port")
@@ -81,6 +98,10 @@ def serve(scenario: str | None = None, port: int | None = None, host: str = "127
         os.environ["AFTERSALES_DASHBOARD_SCENARIO"] = scenario
     if port is not None and not 0 < port < 65536:
         raise ScenarioError.at("--port", port, "a port number from 1 to 65535")
+    if port is not None and not can_bind(host, port):
+        raise ScenarioError.at("--port", port, f"a port free on {host} (this one is in use "
+                                               "or not allowed); leave --port out to take the "
+                                               "first free one")
     port = port if port is not None else free_port(host)
     os.environ["AFTERSALES_DASHBOARD_OUT"] = str(out)
     os.environ["AFTERSALES_DASHBOARD_JOBS"] = str(max(1, int(jobs)))
