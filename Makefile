@@ -14,7 +14,7 @@ JOBS   ?= 2
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test,parquet,dashboard,dashboard-test]'
+	$(BIN)/python -m pip install --quiet -e '.[test,parquet,dashboard,dashboard-test,sensitivity]'
 	touch $(STAMP)
 
 install: $(STAMP)

@@ -2,9 +2,11 @@
 
 ::
 
-    aftersales run [SCENARIO] [--replications N] [--seed S] [--jobs N] [--set key=value ...]
+    aftersales run [SCENARIO] [--replications N] [--seed S] [--jobs N] [--dask local|tcp://...]
+                   [--set key=value ...]
                    [--designs a,b] [--out DIR] [--precision 0.05] [--keep-cases]
-    aftersales sweep SWEEP [--replications N] [--jobs N] [--out DIR]
+    aftersales sweep SWEEP [--replications N] [--seed S] [--set key=value ...] [--jobs N]
+                     [--dask local|tcp://HOST:PORT] [--block N] [--out DIR]
     aftersales validate SCENARIO [--set key=value ...]
     aftersales scenarios
     aftersales verify [--quick]
@@ -41,61 +43,19 @@ def _load(args: argparse.Namespace):
 
 
 def _run(args: argparse.Namespace) -> int:
-    from .experiment.executors import process_executor
+    from .experiment.commands import executor_from_args
     from .experiment.runner import compare
     from .report import text
 
     scenario = _load(args)
     designs = [d.strip() for d in args.designs.split(",") if d.strip()] if args.designs else None
-    executor = process_executor(args.jobs)
-    try:
+    with executor_from_args(args) as executor:
         result = compare(scenario, replications=args.replications, seed=args.seed,
                          designs=designs, executor=executor, target_precision=args.precision,
                          keep_cases=args.keep_cases)
-    finally:
-        if executor is not None:
-            executor.shutdown()
     command = "aftersales " + " ".join(shlex.quote(a) for a in args.argv)
     folder = result.write(root=args.out, command=command, figures=not args.no_figures)
     print(text(result, str(folder)))
-    return 0
-
-
-def _sweep(args: argparse.Namespace) -> int:
-    from pathlib import Path
-
-    import pandas as pd
-
-    from .experiment.executors import process_executor
-    from .experiment.runner import HEADLINE
-    from .experiment.store import write_text
-    from .experiment.sweep import read_sweep_file, summarise_sweep, sweep
-
-    spec = read_sweep_file(args.sweep)
-    out = Path(args.out) if args.out else Path("results") / "sweeps" / Path(args.sweep).stem
-    executor = process_executor(args.jobs)
-    try:
-        table = sweep(args.sweep, replications=args.replications, executor=executor,
-                      out_dir=out)
-    finally:
-        if executor is not None:
-            executor.shutdown()
-    parameters = list(spec["parameters"])
-    summary = summarise_sweep(table, parameters)
-    write_text(out / "summary.csv", summary.to_csv(index=False))
-    headline = summary[summary["kpi"].isin(HEADLINE)].copy()
-    headline["value"] = [f"{m:.4g} ± {h:.3g}" for m, h in
-                         zip(headline["mean"], headline["half_width"], strict=True)]
-    wide = headline.pivot_table(index=[*parameters, "design"], columns="kpi", values="value",
-                                aggfunc="first", sort=False)
-    n = int(summary["n"].max()) if len(summary) else 0
-    print(f"Sweep {Path(args.sweep).stem}: {len(spec['parameters'])} parameter(s), "
-          f"{table['point'].nunique()} point(s), n={n} replications, 95% intervals")
-    with pd.option_context("display.width", 250, "display.max_columns", 30):
-        print(wide.to_string())
-    print(f"\nRuns:    {out / 'runs.csv'} (finished runs are kept in {out / 'parts'}; "
-          "running the sweep again skips them)")
-    print(f"Summary: {out / 'summary.csv'}")
     return 0
 
 
@@ -164,6 +124,8 @@ def _docs(args: argparse.Namespace) -> int:
 
 def parser() -> argparse.ArgumentParser:
     """The argument parser of ``aftersales``."""
+    from .experiment.commands import add_executor_args, register_sweep
+
     top = argparse.ArgumentParser(
         prog="aftersales",
         description="Compare e-commerce after-sales service designs by simulation.")
@@ -178,7 +140,7 @@ def parser() -> argparse.ArgumentParser:
                      help="scenario file or bundled name (default: baseline)")
     run.add_argument("--replications", type=int, help="replications per design")
     run.add_argument("--seed", type=int, help="master seed")
-    run.add_argument("--jobs", type=int, default=1, help="worker processes (default 1)")
+    add_executor_args(run)
     overrides(run)
     run.add_argument("--designs", help="comma-separated designs to run (default: all)")
     run.add_argument("--out", default="results", help="results root folder (default results)")
@@ -188,12 +150,7 @@ def parser() -> argparse.ArgumentParser:
     run.add_argument("--no-figures", action="store_true", help="skip figures (faster)")
     run.set_defaults(func=_run)
 
-    swp = sub.add_parser("sweep", help="run a parameter sweep (resumable)")
-    swp.add_argument("sweep", help="sweep TOML file, or a name in scenarios/sweeps/")
-    swp.add_argument("--replications", type=int, help="replications per point and design")
-    swp.add_argument("--jobs", type=int, default=1, help="worker processes (default 1)")
-    swp.add_argument("--out", help="folder (default results/sweeps/<name>)")
-    swp.set_defaults(func=_sweep)
+    register_sweep(sub)
 
     val = sub.add_parser("validate", help="check a scenario and print it resolved")
     val.add_argument("scenario")

@@ -85,9 +85,10 @@ def test_unknown_command_is_an_argparse_error():
 def test_sweep_writes_a_summary_and_resumes(tmp_path, capsys):
     sweep_file = tmp_path / "agents.toml"
     sweep_file.write_text('scenario = "validation/mmc"\nreplications = 2\nseed = 4\n'
-                          '[parameters]\n'
-                          '"designs.textbook.contact.groups.agents.agents" = [3, 4]\n'
-                          '"run.horizon" = ["30h"]\n"run.warmup" = ["2h"]\n', encoding="utf-8")
+                          '[set]\n"run.horizon" = "30h"\n"run.warmup" = "2h"\n'
+                          '[factors]\n'
+                          '"designs.textbook.contact.groups.agents.agents" = [3, 4]\n',
+                          encoding="utf-8")
     out = tmp_path / "out"
     assert main(["sweep", str(sweep_file), "--out", str(out)]) == 0
     first = capsys.readouterr().out
@@ -96,8 +97,8 @@ def test_sweep_writes_a_summary_and_resumes(tmp_path, capsys):
         "designs.textbook.contact.groups.agents.agents")["mean"]
     assert waits[4] < waits[3]                     # one more agent, shorter waits
     assert set(summary.loc[summary["kpi"] == "first_response_mean_min", "n"]) == {2}
-    parts = sorted(p.name for p in (out / "parts").glob("*.json"))
-    assert len(parts) == 4                         # 2 points x 1 design x 2 replications
+    parts = sorted(p.name for p in (out / "parts").glob("part-*"))
+    assert len(parts) == 2                         # 2 points x (1 design x 2 replications)
     assert main(["sweep", str(sweep_file), "--out", str(out)]) == 0   # resumes: nothing new
-    assert sorted(p.name for p in (out / "parts").glob("*.json")) == parts
+    assert sorted(p.name for p in (out / "parts").glob("part-*")) == parts
     assert capsys.readouterr().out == first

@@ -175,18 +175,18 @@ def test_sweep_is_resumable(tmp_path, monkeypatch):
     scenario = _scenario(horizon_h=40.0)
     params = {"designs.b.contact.groups.agents.agents": [4, 5]}
     first = sweep(scenario, params, replications=2, designs=["b"], out_dir=tmp_path,
-                  progress=False)
+                  progress=False, block=1)
     assert len(first) == 2 * 2
     assert first.groupby("point")[WAIT].mean().is_monotonic_decreasing
     calls = []
     real = executors.run_task
-    monkeypatch.setattr("sim.experiment.sweep.run_task",
+    monkeypatch.setattr("sim.experiment.chunks.run_task",
                         lambda task: calls.append(task) or real(task))
     again = sweep(scenario, params, replications=2, designs=["b"], out_dir=tmp_path,
                   progress=False)
     assert calls == []
     pd.testing.assert_frame_equal(first, again)
-    next(iter((tmp_path / "parts").glob("*.json"))).unlink()
+    next(iter((tmp_path / "parts").glob("part-*"))).unlink()   # one chunk = one run here
     sweep(scenario, params, replications=2, designs=["b"], out_dir=tmp_path, progress=False)
     assert len(calls) == 1
 

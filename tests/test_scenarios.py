@@ -12,9 +12,7 @@ import pytest
 
 import sim
 from sim.config import bundled_scenarios
-from sim.config.loader import SCENARIO_DIR, read_raw
 from sim.config.vocab import TERMINAL_STATES
-from sim.experiment.sweep import grid, read_sweep_file
 from sim.model import simulate
 from sim.outcomes.kpis import REGISTRY
 from sim.outcomes.ledger import in_scope_costs, reconcile, staff_rates
@@ -115,12 +113,3 @@ def test_consumer_paid_freight_lowers_return_satisfaction():
         "apparel_returns", {**rules, "policy.return_freight_payer": "free_pickup"}), "self_built")
     assert paid.kpis["csat_mean_return_refund"] < free.kpis["csat_mean_return_refund"]
     assert paid.cases["consumer_paid_fee"].any() and not free.cases["consumer_paid_fee"].any()
-
-
-@pytest.mark.parametrize("path", sorted((SCENARIO_DIR / "sweeps").glob("*.toml")),
-                         ids=lambda p: p.stem)
-def test_every_bundled_sweep_point_loads(path):
-    spec = read_sweep_file(path)
-    scenario = read_raw(spec["scenario"])
-    for point in grid(spec["parameters"]):
-        sim.load_scenario(scenario, point)

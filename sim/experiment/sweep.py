@@ -1,223 +1,330 @@
-"""Parameter sweeps: every combination of parameter values × design × replication, resumable.
+"""Sweeps: a designed experiment over one scenario, run in chunks, stored, resumable.
 
-A sweep is a full-factorial grid of dotted-key overrides applied to one scenario, e.g.
-``{"designs.in_house.contact.groups.general.agents": [20, 25, 30]}``, or a sweep file in
-``scenarios/sweeps/``::
+``run_sweep(spec)`` takes a checked sweep file (:mod:`sim.experiment.sweepfile`), builds its
+points (:mod:`sim.experiment.doe`), runs every point x design x replication in chunks on any
+executor (:mod:`sim.experiment.chunks`) with common random numbers (replication r of every
+point and design shares its random numbers), and, with a folder, stores every chunk as it
+finishes. The folder then holds::
 
-    scenario = "validation/mmc"          # bundled name or path
-    replications = 3
-    seed = 7                             # optional
-    designs = ["textbook"]               # optional
-    [parameters]
-    "designs.textbook.contact.groups.agents.agents" = [2, 3, 4]
+    manifest.json        the sweep, seed, method, versions, command, executor (informational)
+    sweep.toml           the sweep file as written (when read from a file)
+    factors.csv          key, kind, unit, values as written
+    points.csv           point and the factors' values (durations in hours)
+    runs_long.csv        tidy: run_id, point, design, replication, kpi, unit, value
+    runs.csv             wide: point, factors, design, replication, one column per KPI
+    summary.csv          per point x design x KPI: unit, mean, 95% interval, n
+    parts/               one file per finished chunk (what a resumed sweep skips)
+    COMPLETE             written last; a folder without it is unfinished
 
-With ``out_dir`` each finished (point, design, replication) is stored at once as its own small
-file (written to a temporary name, then renamed: a crash never leaves half a file), so
-re-running the same sweep skips what is done. Run ids hash the resolved scenario of the
-point, design, replication, seed and package version, so a changed sweep never reuses stale rows.
+(each table also as Parquet when pyarrow imports). Tables are rebuilt from the parts and
+replaced atomically, so a reader never sees half a table.
 """
 
 from __future__ import annotations
 
 import concurrent.futures as cf
-import hashlib
-import importlib.metadata
-import itertools
+import datetime as _dt
 import json
 import os
-import tomllib
+import shutil
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
 from ..config.errors import ScenarioError
-from ..config.loader import SCENARIO_DIR, load_scenario, read_raw
+from ..config.loader import apply_overrides, load_scenario
 from ..config.schema import Scenario
-from .executors import Task, TaskResult, execute, run_task
+from .chunks import (
+    default_block,
+    execute_chunks,
+    plan_chunks,
+    read_parts,
+    remove_stale_tmp,
+    store_part,
+    write_atomic,
+)
+from .doe import Plan, plan
+from .factors import dump_factor
+from .progress import Progress
 from .stats import t_interval
+from .store import COMPLETE, manifest, parquet_available, scenario_table, write_text
+from .sweepfile import SweepSpec, check_against, read_sweep_file, spec_from_parameters
 
 
-@dataclass(frozen=True)
-class _SweepTask:
-    """A task plus where it sits in the sweep (picklable)."""
+@dataclass
+class SweepResult:
+    """What :func:`run_sweep` produced.
 
-    task: Task
-    point: int
-    run_id: str
+    Attributes
+    ----------
+    spec : SweepSpec
+    plan : Plan
+        The points.
+    runs : pandas.DataFrame
+        Wide: ``point``, the factors, ``design``, ``replication``, one column per KPI.
+    long : pandas.DataFrame
+        Tidy: ``run_id, point, design, replication, kpi, unit, value``.
+    points : pandas.DataFrame
+        ``point`` and the factors' values.
+    designs : list of str
+    seed, replications : int
+    folder : pathlib.Path or None
+    meta : dict
+    """
 
+    spec: SweepSpec
+    plan: Plan
+    runs: pd.DataFrame
+    long: pd.DataFrame
+    points: pd.DataFrame
+    designs: list[str]
+    seed: int
+    replications: int
+    folder: Path | None = None
+    meta: dict[str, Any] = field(default_factory=dict)
 
-def _run_sweep_task(item: _SweepTask) -> dict[str, Any]:
-    result: TaskResult = run_task(item.task)
-    return {"run_id": item.run_id, "point": item.point, "design": result.design,
-            "replication": result.replication, "kpis": result.kpis}
+    def summary(self, kpis: Sequence[str] | None = None, confidence: float = 0.95) -> pd.DataFrame:
+        """Mean and t-interval per point x design x KPI (with the KPI's unit)."""
+        return summarise_sweep(self.runs, self.spec.keys, kpis, confidence)
 
-
-def read_sweep_file(path: str | os.PathLike) -> dict[str, Any]:
-    """Read a sweep TOML (a path or a name under ``scenarios/sweeps/``)."""
-    candidates = [Path(path), SCENARIO_DIR / "sweeps" / f"{Path(path).stem}.toml"]
-    found = next((c for c in candidates if c.is_file()), None)
-    if found is None:
-        raise ScenarioError.at("sweep", str(path), "a sweep TOML file or a name in "
-                               f"{SCENARIO_DIR / 'sweeps'}")
-    with found.open("rb") as handle:
-        raw = tomllib.load(handle)
-    known = {"scenario", "parameters", "replications", "seed", "designs", "description"}
-    unknown = sorted(set(raw) - known)
-    if unknown:
-        raise ScenarioError.at(f"sweep.{unknown[0]}", raw[unknown[0]],
-                               "unknown key; known: " + ", ".join(sorted(known)))
-    if not isinstance(raw.get("parameters"), dict) or not raw["parameters"]:
-        raise ScenarioError.at("sweep.parameters", raw.get("parameters"),
-                               "a table of dotted keys, each with a list of values")
-    return raw
-
-
-def grid(parameters: Mapping[str, Sequence[Any]]) -> list[dict[str, Any]]:
-    """Every combination of the parameter values (full factorial), in a stable order."""
-    for key, values in parameters.items():
-        if not isinstance(values, list | tuple) or not values:
-            raise ScenarioError.at(f"parameters.{key}", values, "a non-empty list of values")
-    keys = list(parameters)
-    return [dict(zip(keys, combo, strict=True))
-            for combo in itertools.product(*(parameters[k] for k in keys))]
+    @property
+    def kpis(self) -> list[str]:
+        """KPI columns of ``runs``."""
+        fixed = {"point", *self.spec.keys, "design", "replication"}
+        return [c for c in self.runs.columns if c not in fixed]
 
 
-def _run_id(scenario: Scenario, design: str, replication: int, seed: int) -> str:
-    """Hash of everything a run's numbers depend on: the resolved scenario, design, seed."""
-    from .store import scenario_table, toml_dumps
+def _unit(kpi: str) -> str:
+    from ..outcomes.kpis import REGISTRY
 
-    try:
-        version = importlib.metadata.version("aftersales-sim")
-    except importlib.metadata.PackageNotFoundError:
-        version = "unknown"
-    text = json.dumps({"scenario": toml_dumps(scenario_table(scenario)), "design": design,
-                       "replication": replication, "seed": seed, "version": version},
-                      sort_keys=True)
-    return hashlib.sha256(text.encode()).hexdigest()[:16]
+    return getattr(REGISTRY.get(kpi), "unit", "")
 
 
-def _store_part(parts: Path, row: dict[str, Any]) -> None:
-    tmp = parts / f".{row['run_id']}.tmp"
-    with tmp.open("w", encoding="utf-8") as handle:
-        json.dump(row, handle)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(tmp, parts / f"{row['run_id']}.json")
+def build_points(spec: SweepSpec, raw: Mapping[str, Any], seed: int) -> tuple[Plan, list]:
+    """The sweep's points and each point's checked scenario (errors name the point's keys)."""
+    problems = check_against(spec, dict(raw))
+    if problems:
+        raise ScenarioError(problems, source=spec.origin or None)
+    points = plan(spec, seed)
+    built = []
+    for i, overrides in enumerate(points.overrides):
+        try:
+            built.append(load_scenario(raw, overrides))
+        except ScenarioError as err:
+            raise ScenarioError(err.problems, source=f"sweep point {i} {overrides}") from None
+    return points, built
+
+
+def run_sweep(spec: SweepSpec | str | os.PathLike, raw: Mapping[str, Any] | None = None,
+              executor: cf.Executor | None = None, out_dir: str | os.PathLike | None = None,
+              progress: bool | None = None, block: int | None = None,
+              command: str | None = None, interrupt_after: int | None = None) -> SweepResult:
+    """Run a sweep and return its tables (see the module docstring for the folder).
+
+    Parameters
+    ----------
+    spec : SweepSpec, or a sweep file path / bundled name
+    raw : mapping, optional
+        The scenario's raw tables (default: read the spec's ``scenario``); the spec's ``[set]``
+        is applied to it.
+    executor : concurrent.futures.Executor, optional
+        Where chunks run (default serial); the tables do not depend on it.
+    out_dir : path, optional
+        Store finished chunks and the tables here; finished runs found there are skipped.
+    progress : bool, optional
+        None: a bar on a terminal, a line every ~10 s otherwise; False: silent.
+    block : int, optional
+        Replications per chunk (default the spec's, else about four runs a chunk).
+    command : str, optional
+        Recorded in the manifest.
+    interrupt_after : int, optional
+        Stop with KeyboardInterrupt after storing this many chunks (to test resuming).
+
+    Returns
+    -------
+    SweepResult
+    """
+    if not isinstance(spec, SweepSpec):
+        spec = read_sweep_file(spec)
+    raw = spec.raw_scenario() if raw is None else apply_overrides(dict(raw), spec.set)
+    first = load_scenario(raw)
+    seed = first.run.seed if spec.seed is None else spec.seed
+    replications = spec.replications or first.run.replications
+    designs = list(spec.designs) or list(first.designs)
+    points, built = build_points(spec, raw, seed)
+    block = block or spec.block or default_block(replications, len(designs))
+    folder = Path(out_dir) if out_dir is not None else None
+    stored = pd.DataFrame()
+    if folder is not None:
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / COMPLETE).unlink(missing_ok=True)
+        remove_stale_tmp(folder)
+        stored = read_parts(folder)
+    done = set(stored["run_id"]) if len(stored) else set()
+    chunks, runs = plan_chunks(built, designs, replications, seed, block, done, spec.outputs)
+    meta = _meta(spec, points, designs, seed, replications, block, executor, len(runs))
+    if folder is not None:
+        _start_folder(folder, spec, meta, command)
+    frames = [stored] if len(stored) else []
+    count = [0]
+
+    def on_done(chunk, frame: pd.DataFrame) -> None:
+        if folder is not None:
+            store_part(folder, chunk.chunk_id, frame)
+        frames.append(frame)
+        count[0] += 1
+        if interrupt_after is not None and count[0] >= interrupt_after:
+            raise KeyboardInterrupt(f"stopped after {count[0]} chunks (interrupt_after)")
+
+    todo = sum(len(c.run_ids) for c in chunks)
+    with Progress(todo, desc=f"sweep {spec.name or 'sweep'}", enabled=progress) as bar:
+        execute_chunks(chunks, executor, on_done, bar)
+    result = _tables(spec, points, designs, seed, replications, runs, frames, meta)
+    if folder is not None:
+        result.folder = folder
+        _finish_folder(folder, result, command)
+    return result
+
+
+def _meta(spec, points, designs, seed, replications, block, executor, n_runs) -> dict:
+    return {"sweep": spec.name, "scenario": spec.scenario, "method": spec.method,
+            "samples": spec.samples, "points": len(points.overrides), "designs": designs,
+            "seed": seed, "replications": replications, "block": block, "runs": n_runs,
+            "outputs": list(spec.outputs), "set": dict(spec.set),
+            "factors": {f.key: dump_factor(f) for f in spec.factors},
+            "executor": type(executor).__name__ if executor is not None else "serial"}
+
+
+def _tables(spec, points, designs, seed, replications, runs, frames, meta) -> SweepResult:
+    order = pd.DataFrame(runs, columns=["point", "design", "replication", "run_id"])
+    rows = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=["run_id"])
+    rows = rows.drop_duplicates(["run_id", "kpi"])[["run_id", "kpi", "value"]]
+    long = order.merge(rows, on="run_id", how="left", validate="one_to_many")
+    missing = long["kpi"].isna()
+    if missing.any():
+        raise RuntimeError(f"{int(missing.sum())} runs have no stored result")
+    kpi_order = {k: i for i, k in enumerate(dict.fromkeys(rows["kpi"]))}
+    long["_k"] = long["kpi"].map(kpi_order)
+    long = long.sort_values(["point", "replication", "design", "_k"], key=lambda s: (
+        s.map({d: i for i, d in enumerate(designs)}) if s.name == "design" else s),
+        kind="stable").drop(columns="_k").reset_index(drop=True)
+    long.insert(5, "unit", long["kpi"].map(_unit))
+    long = long[["run_id", "point", "design", "replication", "kpi", "unit", "value"]]
+    table = points.table()
+    wide = long.pivot_table(index=["point", "design", "replication"], columns="kpi",
+                            values="value", aggfunc="first", sort=False, dropna=False)
+    wide = wide[list(kpi_order)].reset_index()
+    wide.columns.name = None
+    wide = table.merge(wide, on="point", how="right")
+    wide = wide.sort_values(["point", "design", "replication"], key=lambda s: (
+        s.map({d: i for i, d in enumerate(designs)}) if s.name == "design" else s),
+        kind="stable").reset_index(drop=True)
+    return SweepResult(spec, points, wide, long, table, designs, seed, replications, meta=meta)
+
+
+def _write_table(frame: pd.DataFrame, folder: Path, name: str) -> list[str]:
+    write_atomic(frame, folder / f"{name}.csv")
+    files = [f"{name}.csv"]
+    if parquet_available():
+        write_atomic(frame, folder / f"{name}.parquet")
+        files.append(f"{name}.parquet")
+    return files
+
+
+def _start_folder(folder: Path, spec: SweepSpec, meta: dict, command: str | None) -> None:
+    if spec.origin and Path(spec.origin).is_file():
+        tmp = folder / ".sweep.toml.tmp"
+        shutil.copyfile(spec.origin, tmp)
+        os.replace(tmp, folder / "sweep.toml")
+    write_text(folder / "manifest.json", json.dumps(
+        manifest({**meta, "status": "running"}, command), indent=2, default=str) + "\n")
+
+
+def factors_table(spec: SweepSpec) -> pd.DataFrame:
+    """One row per factor: key, kind, unit, values as written."""
+    return pd.DataFrame([{"key": f.key, "kind": f.kind, "unit": f.unit, "values": f.describe()}
+                         for f in spec.factors])
+
+
+def _finish_folder(folder: Path, result: SweepResult, command: str | None) -> None:
+    files = []
+    files += _write_table(factors_table(result.spec), folder, "factors")
+    files += _write_table(result.points, folder, "points")
+    files += _write_table(result.long, folder, "runs_long")
+    files += _write_table(result.runs, folder, "runs")
+    files += _write_table(result.summary(), folder, "summary")
+    meta = {**result.meta, "status": "complete", "files": files,
+            "finished_utc": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds")}
+    write_text(folder / "manifest.json",
+               json.dumps(manifest(meta, command), indent=2, default=str) + "\n")
+    write_text(folder / COMPLETE, meta["finished_utc"] + "\n")
 
 
 def sweep(scenario: Scenario | str | os.PathLike | Mapping[str, Any],
           parameters: Mapping[str, Sequence[Any]] | None = None,
           replications: int | None = None, seed: int | None = None,
           designs: Sequence[str] | None = None, executor: cf.Executor | None = None,
-          out_dir: str | os.PathLike | None = None,
-          progress: bool | None = None) -> pd.DataFrame:
-    """Run every parameter combination × design × replication and return a tidy table.
+          out_dir: str | os.PathLike | None = None, progress: bool | None = None,
+          block: int | None = None) -> pd.DataFrame:
+    """Run a sweep and return its wide runs table.
 
     Parameters
     ----------
     scenario : Scenario, str, path or mapping
-        The scenario to vary; or, with ``parameters`` None, a sweep file (path or name in
-        ``scenarios/sweeps/``) that names the scenario and the parameters.
+        The scenario to vary; or, with ``parameters`` None, a sweep file (a path, or the name
+        of a bundled sweep in ``scenarios/sweeps/``).
     parameters : mapping of dotted key to list of values, optional
-        The grid (full factorial).
+        A full-factorial grid over ``scenario``.
     replications, seed : int, optional
-        Per point and design (defaults: the sweep file, then the scenario's ``run`` table).
+        Per point and design (default: the sweep file's, then the scenario's).
     designs : sequence of str, optional
         Designs to run (default all).
     executor : concurrent.futures.Executor, optional
         Where runs execute (default serial); results do not depend on it.
     out_dir : path, optional
-        Folder for incremental storage; finished runs found there are not run again, and the
-        combined table is written to ``out_dir/runs.csv``.
+        Store runs as they finish; finished runs found there are not run again.
     progress : bool, optional
-        Progress bar (default: on a terminal for sweeps over a second).
+        Progress report (default: a bar on a terminal, lines in a log).
+    block : int, optional
+        Replications per chunk.
 
     Returns
     -------
     pandas.DataFrame
-        One row per point × design × replication: ``point``, one column per parameter,
+        One row per point x design x replication: ``point``, one column per factor,
         ``design, replication``, then every KPI.
     """
+    options = {"replications": replications, "seed": seed,
+               "designs": list(designs) if designs is not None else None}
     if parameters is None:
-        spec = read_sweep_file(scenario)  # type: ignore[arg-type]
-        scenario, parameters = spec["scenario"], spec["parameters"]
-        replications = spec.get("replications") if replications is None else replications
-        seed = spec.get("seed") if seed is None else seed
-        designs = spec.get("designs") if designs is None else designs
-    if isinstance(scenario, Scenario):
-        from .store import scenario_table
-
-        raw = scenario_table(scenario)
-    elif isinstance(scenario, Mapping):
-        raw = dict(scenario)
+        if options["designs"] is not None:
+            options["designs"] = tuple(options["designs"])
+        spec = read_sweep_file(scenario).with_(**options)
+        raw = None
     else:
-        raw = read_raw(scenario)
-    points = grid(parameters)
-    built = [load_scenario(raw, point) for point in points]
-    first = built[0]
-    replications = first.run.replications if replications is None else int(replications)
-    seed = first.run.seed if seed is None else int(seed)
-    names = list(first.designs) if designs is None else list(designs)
-    items = [_SweepTask(Task(sc, d, r, seed), i, _run_id(sc, d, r, seed))
-             for i, (sc, pt) in enumerate(zip(built, points, strict=True))
-             for d in names for r in range(replications)]
-    for item in items:
-        if item.task.design not in item.task.scenario.designs:
-            raise ScenarioError.at("designs", item.task.design,
-                                   "one of " + ", ".join(item.task.scenario.designs))
-    done: dict[str, dict[str, Any]] = {}
-    parts = None
-    if out_dir is not None:
-        parts = Path(out_dir) / "parts"
-        parts.mkdir(parents=True, exist_ok=True)
-        for path in parts.glob("*.json"):
-            with path.open(encoding="utf-8") as handle:
-                row = json.load(handle)
-            done[row["run_id"]] = row
-    todo = [it for it in items if it.run_id not in done]
-
-    def store(_: int, row: dict[str, Any]) -> None:
-        done[row["run_id"]] = row
-        if parts is not None:
-            _store_part(parts, row)
-
-    execute(todo, executor, progress, fn=_run_sweep_task, on_result=store, desc="sweep")
-    rows = []
-    for it in items:
-        row = done[it.run_id]
-        rows.append({"point": it.point, **points[it.point], "design": it.task.design,
-                     "replication": it.task.replication, **row["kpis"]})
-    table = pd.DataFrame(rows)
-    if out_dir is not None:
-        tmp = Path(out_dir) / ".runs.csv.tmp"
-        table.to_csv(tmp, index=False)
-        os.replace(tmp, Path(out_dir) / "runs.csv")
-    return table
+        if isinstance(scenario, Scenario):
+            raw, name = scenario_table(scenario), scenario.name
+        elif isinstance(scenario, Mapping):
+            raw, name = dict(scenario), "(table)"
+        else:
+            raw, name = None, str(scenario)
+        spec = spec_from_parameters(name, dict(parameters), **options)
+    return run_sweep(spec, raw=raw, executor=executor, out_dir=out_dir, progress=progress,
+                     block=block).runs
 
 
 def summarise_sweep(table: pd.DataFrame, parameters: Sequence[str],
                     kpis: Sequence[str] | None = None, confidence: float = 0.95) -> pd.DataFrame:
     """Mean and t-interval of each KPI per sweep point and design (a tidy table).
 
-    Parameters
-    ----------
-    table : pandas.DataFrame
-        What :func:`sweep` returned.
-    parameters : sequence of str
-        The swept dotted keys (columns of ``table``).
-    kpis : sequence of str, optional
-        KPIs to summarise (default: every KPI column).
-    confidence : float
-        Confidence level of the intervals.
-
     Returns
     -------
     pandas.DataFrame
-        ``point``, the parameters, ``design``, ``kpi``, ``mean``, ``lower``, ``upper``,
-        ``half_width``, ``n``.
+        ``point``, the parameters, ``design``, ``kpi``, ``unit``, ``mean``, ``lower``,
+        ``upper``, ``half_width``, ``n``.
     """
     keys = ["point", *parameters, "design"]
     fixed = {*keys, "replication"}
@@ -226,7 +333,7 @@ def summarise_sweep(table: pd.DataFrame, parameters: Sequence[str],
     for group, runs in table.groupby(keys, sort=False):
         for kpi in kpis:
             ci = t_interval(runs[kpi].to_numpy(dtype=float), confidence)
-            rows.append({**dict(zip(keys, group, strict=True)), "kpi": kpi, "mean": ci.mean,
-                         "lower": ci.lower, "upper": ci.upper, "half_width": ci.half_width,
-                         "n": ci.n})
+            rows.append({**dict(zip(keys, group, strict=True)), "kpi": kpi, "unit": _unit(kpi),
+                         "mean": ci.mean, "lower": ci.lower, "upper": ci.upper,
+                         "half_width": ci.half_width, "n": ci.n})
     return pd.DataFrame(rows)

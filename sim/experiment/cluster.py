@@ -1,0 +1,76 @@
+"""Where experiments run: here, a local process pool, a local Dask cluster or a remote one.
+
+:func:`executor` is a context manager yielding a :class:`concurrent.futures.Executor` (or None
+for serial) and shutting everything down afterwards:
+
+- ``dask=None``: ``jobs`` spawn-based worker processes (serial for ``jobs <= 1``);
+- ``dask="local"``: a Dask ``LocalCluster`` of ``jobs`` single-threaded worker processes
+  bound to 127.0.0.1, its dashboard off unless ``dashboard=True`` (then on a free loopback
+  port, printed);
+- ``dask="tcp://HOST:PORT"``: join a running Dask scheduler (``dask scheduler`` and
+  ``dask worker`` processes started by the user; the workers must be able to import ``sim``).
+
+Dask is the optional extra ``dask``. Results never depend on where the work ran.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import contextlib
+import logging
+import os
+import sys
+from collections.abc import Iterator
+
+from ..config.errors import ScenarioError
+from .executors import process_executor
+
+DASK_ALLOWED = '"local" (a LocalCluster on this machine) or a scheduler address tcp://HOST:PORT'
+
+
+def _distributed():
+    try:
+        import distributed
+    except ImportError:
+        raise ScenarioError.at("--dask", "distributed", "the optional extra installed: "
+                               "pip install 'aftersales-sim[dask]'") from None
+    return distributed
+
+
+@contextlib.contextmanager
+def executor(jobs: int | None = None, dask: str | None = None,
+             dashboard: bool = False) -> Iterator[cf.Executor | None]:
+    """Yield an executor for ``jobs`` workers, locally or on Dask (see the module docstring)."""
+    if dask is None:
+        pool = process_executor(jobs or 1)
+        try:
+            yield pool
+        finally:
+            if pool is not None:
+                pool.shutdown(cancel_futures=True)
+        return
+    distributed = _distributed()
+    if dask == "local":
+        workers = jobs or os.cpu_count() or 1
+        cluster = distributed.LocalCluster(
+            n_workers=workers, threads_per_worker=1, processes=True, host="127.0.0.1",
+            dashboard_address="127.0.0.1:0" if dashboard else None,
+            silence_logs=logging.WARNING)
+        client = distributed.Client(cluster)
+        if dashboard:
+            print(f"Dask dashboard: {client.dashboard_link}", file=sys.stderr)
+    elif isinstance(dask, str) and dask.startswith(("tcp://", "tls://")):
+        cluster = None
+        try:
+            client = distributed.Client(dask, timeout="15s")
+        except (OSError, TimeoutError) as err:
+            raise ScenarioError.at("--dask", dask, "a reachable Dask scheduler "
+                                   f"(could not connect: {err})") from None
+    else:
+        raise ScenarioError.at("--dask", dask, DASK_ALLOWED)
+    try:
+        yield client.get_executor(pure=False)
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()
