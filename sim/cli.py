@@ -7,6 +7,9 @@
                    [--designs a,b] [--out DIR] [--precision 0.05] [--keep-cases]
     aftersales sweep SWEEP [--replications N] [--seed S] [--set key=value ...] [--jobs N]
                      [--dask local|tcp://HOST:PORT] [--block N] [--out DIR]
+    aftersales sensitivity SWEEP [--kpis a,b] [--jobs N] [--dask ...] [--out DIR]
+    aftersales breakeven SCENARIO --vary KEY --between LOW HIGH --designs A,B [--kpi K]
+    aftersales robust SCENARIO [--kpi K] [--worlds N] [--indifference D]
     aftersales validate SCENARIO [--set key=value ...]
     aftersales scenarios
     aftersales verify [--quick]
@@ -124,7 +127,7 @@ def _docs(args: argparse.Namespace) -> int:
 
 def parser() -> argparse.ArgumentParser:
     """The argument parser of ``aftersales``."""
-    from .experiment.commands import add_executor_args, register_sweep
+    from .experiment import commands as experiments
 
     top = argparse.ArgumentParser(
         prog="aftersales",
@@ -140,7 +143,7 @@ def parser() -> argparse.ArgumentParser:
                      help="scenario file or bundled name (default: baseline)")
     run.add_argument("--replications", type=int, help="replications per design")
     run.add_argument("--seed", type=int, help="master seed")
-    add_executor_args(run)
+    experiments.add_executor_args(run)
     overrides(run)
     run.add_argument("--designs", help="comma-separated designs to run (default: all)")
     run.add_argument("--out", default="results", help="results root folder (default results)")
@@ -150,7 +153,10 @@ def parser() -> argparse.ArgumentParser:
     run.add_argument("--no-figures", action="store_true", help="skip figures (faster)")
     run.set_defaults(func=_run)
 
-    register_sweep(sub)
+    experiments.register_sweep(sub)
+    experiments.register_sensitivity(sub)
+    experiments.register_breakeven(sub)
+    experiments.register_robust(sub)
 
     val = sub.add_parser("validate", help="check a scenario and print it resolved")
     val.add_argument("scenario")

@@ -11,11 +11,10 @@ import pytest
 
 import sim
 from sim.config.errors import ScenarioError
+from sim.config.factors import parse_factor
 from sim.experiment.doe import plan
-from sim.experiment.factors import parse_factor
 from sim.experiment.sweep import run_sweep
-from sim.experiment.sweepfile import (SweepSpec, bundled_sweeps, check_against,
-                                      read_sweep_file)
+from sim.experiment.sweepfile import SweepSpec, bundled_sweeps, check_against, read_sweep_file
 
 AGENTS = "designs.textbook.contact.groups.agents.agents"
 SMALL = {"run.horizon": "20h", "run.warmup": "2h", "run.drain": "100h"}
@@ -138,7 +137,7 @@ def test_lhs_is_stratified_and_levels_are_crossed():
     spec = _spec("lhs", {"a": "0.0..1.0", "b": "10.0..20.0", "payer": ["x", "y"]}, samples=8)
     points = plan(spec, 3).table()
     assert len(points) == 16
-    for payer, rows in points.groupby("payer"):
+    for _, rows in points.groupby("payer"):
         strata = np.floor(rows["a"].to_numpy() * 8).astype(int)
         assert sorted(strata) == list(range(8))           # one point per stratum
     a_x = points.loc[points["payer"] == "x", "a"].to_numpy()

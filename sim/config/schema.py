@@ -24,6 +24,7 @@ from typing import Any
 from . import registry
 from .demand import Demand
 from .errors import MISSING, Problem, ScenarioError  # noqa: F401
+from .factors import uncertainty_field
 from .fields import _suggest, build, choice, dump, flag, number, table, text
 from .fields import duration as duration_field
 from .outcomes import SatisfactionParams, ScorecardParams
@@ -171,6 +172,7 @@ class Scenario:
                                        doc="The report's three-layer scorecard.")
     report: ReportParams = table(ReportParams, default={},
                                  doc="The scenario's headline KPIs and the optional value view.")
+    uncertainty: tuple | None = uncertainty_field()
     designs: dict = field(default_factory=dict, metadata={
         "parse": None, "dump": None, "doc": "Designs to compare, by name.", "kind": "designs",
         "allowed": "a table of designs", "unit": ""})

@@ -87,3 +87,117 @@ def register_sweep(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--out", help="folder (default results/sweeps/<name>)")
     p.add_argument("--no-figures", action="store_true", help="skip figures and the report")
     p.set_defaults(func=_sweep)
+
+
+def _csv(text: str | None) -> list[str] | None:
+    return [t.strip() for t in text.split(",") if t.strip()] if text else None
+
+
+def _sensitivity(args: argparse.Namespace) -> int:
+    from .sensitivity_report import analyse
+
+    spec = _spec(args)
+    with executor_from_args(args) as ex:
+        folder = analyse(spec, executor=ex, kpis=_csv(args.kpis), sweep_out=args.sweep_out,
+                         root=args.out, with_tornado=not args.no_tornado,
+                         command=command_line(args))
+    print((folder / "report.md").read_text(encoding="utf-8").split("## Indices")[0].rstrip())
+    print(f"\nResults: {folder} (indices.csv, noise.csv, tornado.csv, figures/, report.md)")
+    return 0
+
+
+def register_sensitivity(sub: argparse._SubParsersAction) -> None:
+    """``aftersales sensitivity SWEEP``: Sobol or Morris indices, noise share, tornado."""
+    p = sub.add_parser("sensitivity", help="sensitivity indices of a saltelli or morris sweep")
+    p.add_argument("sweep", help="sweep TOML file (method saltelli or morris), or a bundled name")
+    p.add_argument("--kpis", help="comma-separated KPIs (default: the sweep's outputs)")
+    p.add_argument("--replications", type=int, help="replications per point and design")
+    p.add_argument("--seed", type=int, help="seed (default: the sweep's, then the scenario's)")
+    p.add_argument("--set", action="append", metavar="KEY=VALUE",
+                   help="override a scenario key at every point (repeatable)")
+    p.add_argument("--designs", help="comma-separated designs (default: the sweep's)")
+    p.add_argument("--no-tornado", action="store_true",
+                   help="skip the one-at-a-time runs of the tornado figure")
+    add_executor_args(p)
+    p.add_argument("--sweep-out", help="sweep folder (default results/sweeps/<name>)")
+    p.add_argument("--out", default="results", help="results root (default results)")
+    p.set_defaults(func=_sensitivity)
+
+
+def _scenario_raw(args: argparse.Namespace) -> dict:
+    from ..config.loader import apply_overrides, read_raw
+
+    return apply_overrides(read_raw(args.scenario), _overrides(args.set))
+
+
+def _breakeven(args: argparse.Namespace) -> int:
+    from .breakeven import breakeven
+    from .decision_report import write_breakeven
+
+    designs = _csv(args.designs) or []
+    if len(designs) != 2:
+        raise ScenarioError.at("--designs", args.designs, "two designs, e.g. A,B")
+    with executor_from_args(args) as ex:
+        result = breakeven(_scenario_raw(args), args.vary, args.between[0], args.between[1],
+                           (designs[0], designs[1]), kpi=args.kpi, points=args.points,
+                           refine=args.refine, replications=args.replications, seed=args.seed,
+                           executor=ex)
+    folder = write_breakeven(result, args.out, args.scenario, command_line(args))
+    print(result.message)
+    print(result.curve.to_string(index=False, float_format=lambda v: f"{v:.4g}"))
+    print(f"\nResults: {folder} (curve.csv, figures/breakeven.png, report.md)")
+    return 0
+
+
+def register_breakeven(sub: argparse._SubParsersAction) -> None:
+    """``aftersales breakeven SCENARIO --vary KEY --between LOW HIGH --designs A,B``."""
+    p = sub.add_parser("breakeven", help="where two designs swap on a KPI as one key varies")
+    p.add_argument("scenario", help="scenario file or bundled name")
+    p.add_argument("--vary", required=True, metavar="KEY", help="dotted key to vary")
+    p.add_argument("--between", required=True, nargs=2, metavar=("LOW", "HIGH"),
+                   help="range in the key's unit, e.g. 50 200 or 2h 12h")
+    p.add_argument("--designs", required=True, help="the two designs, A,B")
+    p.add_argument("--kpi", default="cost_per_case", help="KPI (default cost_per_case)")
+    p.add_argument("--points", type=int, default=7, help="grid points (default 7)")
+    p.add_argument("--refine", type=int, default=4, help="refinement runs (default 4)")
+    p.add_argument("--replications", type=int, help="replications per value and design")
+    p.add_argument("--seed", type=int, help="seed")
+    p.add_argument("--set", action="append", metavar="KEY=VALUE",
+                   help="override a scenario key (repeatable)")
+    add_executor_args(p)
+    p.add_argument("--out", default="results", help="results root (default results)")
+    p.set_defaults(func=_breakeven)
+
+
+def _robust(args: argparse.Namespace) -> int:
+    from .decision_report import write_robust
+    from .robust import robust
+
+    with executor_from_args(args) as ex:
+        result = robust(_scenario_raw(args), kpi=args.kpi, worlds=args.worlds,
+                        replications=args.replications, seed=args.seed,
+                        designs=_csv(args.designs), delta=args.indifference, executor=ex)
+    folder = write_robust(result, args.out, args.scenario, command_line(args))
+    print((folder / "report.md").read_text(encoding="utf-8").split("## Figures")[0].rstrip())
+    print(f"\nResults: {folder}")
+    return 0
+
+
+def register_robust(sub: argparse._SubParsersAction) -> None:
+    """``aftersales robust SCENARIO``: rank the designs across worlds of [uncertainty]."""
+    p = sub.add_parser("robust", help="how often each design is best across plausible worlds "
+                                      "(the scenario's [uncertainty] table)")
+    p.add_argument("scenario", help="scenario file or bundled name with an [uncertainty] table")
+    p.add_argument("--kpi", default="cost_per_case", help="KPI to rank on (default "
+                                                          "cost_per_case)")
+    p.add_argument("--worlds", type=int, default=32, help="Latin-hypercube worlds (default 32)")
+    p.add_argument("--indifference", type=float,
+                   help="indifference zone in the KPI's unit (default run.indifference, else 0)")
+    p.add_argument("--designs", help="comma-separated designs (default all)")
+    p.add_argument("--replications", type=int, help="replications per world and design")
+    p.add_argument("--seed", type=int, help="seed")
+    p.add_argument("--set", action="append", metavar="KEY=VALUE",
+                   help="override a scenario key (repeatable)")
+    add_executor_args(p)
+    p.add_argument("--out", default="results", help="results root (default results)")
+    p.set_defaults(func=_robust)

@@ -11,6 +11,8 @@ saltelli           SALib's Saltelli sample for Sobol indices: N(D+2) points, N(2
                    second order (``SALib.sample.sobol``)
 morris             SALib's Morris trajectories: ``samples`` x (D+1) points
                    (``SALib.sample.morris``)
+oat                one at a time: the centre (every factor at its median), then each factor
+                   at its low and its high end with the others at the centre: 1 + 2D points
 =================  ==========================================================================
 
 For lhs, sobol and halton, factors given as **levels** that are not numbers (a policy, a
@@ -29,7 +31,7 @@ import numpy as np
 import pandas as pd
 
 from ..config.errors import ScenarioError
-from .factors import Factor
+from ..config.factors import Factor
 
 
 @dataclass(frozen=True)
@@ -50,10 +52,13 @@ class Plan:
     overrides: list[dict[str, Any]]
     unit: np.ndarray | None
     method: str
+    aliases: dict[str, str] | None = None   # factor key -> the override key holding its value
 
     def table(self) -> pd.DataFrame:
         """One row per point: ``point`` and the factors' values (durations in hours)."""
-        rows = [{"point": i, **{f.key: f.number(o[f.key]) for f in self.factors}}
+        alias = self.aliases or {}
+        rows = [{"point": i, **{f.key: f.number(o[alias.get(f.key, f.key)])
+                                for f in self.factors}}
                 for i, o in enumerate(self.overrides)]
         return pd.DataFrame(rows)
 
@@ -86,6 +91,17 @@ def _qmc(method: str, d: int, n: int, seed: int, scramble: bool) -> np.ndarray:
     return qmc.Halton(d=d, scramble=scramble, rng=seed).random(n)
 
 
+def oat_unit(d: int) -> np.ndarray:
+    """Unit-cube points of a one-at-a-time design: the centre, then low and high per factor."""
+    rows = [np.full(d, 0.5)]
+    for i in range(d):
+        for end in (0.0, 1.0):
+            row = np.full(d, 0.5)
+            row[i] = end
+            rows.append(row)
+    return np.array(rows)
+
+
 def _map(factors: tuple[Factor, ...], unit: np.ndarray) -> list[dict[str, Any]]:
     return [{f.key: f.value_at(u) for f, u in zip(factors, row, strict=True)} for row in unit]
 
@@ -98,6 +114,9 @@ def plan(spec: Any, seed: int) -> Plan:
         values = [f.full_factorial(spec.levels) for f in factors]
         points = [dict(zip(spec.keys, combo, strict=True)) for combo in itertools.product(*values)]
         return Plan(factors, points, None, method)
+    if method == "oat":
+        unit = oat_unit(len(factors))
+        return Plan(factors, _map(factors, unit), unit, method)
     if method in ("lhs", "sobol", "halton"):
         crossed = [f for f in factors if not f.numeric]
         sampled = tuple(f for f in factors if f.numeric)

@@ -35,6 +35,7 @@ from typing import Any
 import pandas as pd
 
 from ..config.errors import ScenarioError
+from ..config.factors import dump_factor
 from ..config.loader import apply_overrides, load_scenario
 from ..config.schema import Scenario
 from .chunks import (
@@ -47,7 +48,6 @@ from .chunks import (
     write_atomic,
 )
 from .doe import Plan, plan
-from .factors import dump_factor
 from .progress import Progress
 from .stats import t_interval
 from .store import COMPLETE, manifest, parquet_available, scenario_table, write_text
@@ -103,12 +103,13 @@ def _unit(kpi: str) -> str:
     return getattr(REGISTRY.get(kpi), "unit", "")
 
 
-def build_points(spec: SweepSpec, raw: Mapping[str, Any], seed: int) -> tuple[Plan, list]:
+def build_points(spec: SweepSpec, raw: Mapping[str, Any], seed: int,
+                 points: Plan | None = None) -> tuple[Plan, list]:
     """The sweep's points and each point's checked scenario (errors name the point's keys)."""
     problems = check_against(spec, dict(raw))
     if problems:
         raise ScenarioError(problems, source=spec.origin or None)
-    points = plan(spec, seed)
+    points = plan(spec, seed) if points is None else points
     built = []
     for i, overrides in enumerate(points.overrides):
         try:
@@ -121,7 +122,8 @@ def build_points(spec: SweepSpec, raw: Mapping[str, Any], seed: int) -> tuple[Pl
 def run_sweep(spec: SweepSpec | str | os.PathLike, raw: Mapping[str, Any] | None = None,
               executor: cf.Executor | None = None, out_dir: str | os.PathLike | None = None,
               progress: bool | None = None, block: int | None = None,
-              command: str | None = None, interrupt_after: int | None = None) -> SweepResult:
+              command: str | None = None, interrupt_after: int | None = None,
+              points: Plan | None = None) -> SweepResult:
     """Run a sweep and return its tables (see the module docstring for the folder).
 
     Parameters
@@ -142,6 +144,8 @@ def run_sweep(spec: SweepSpec | str | os.PathLike, raw: Mapping[str, Any] | None
         Recorded in the manifest.
     interrupt_after : int, optional
         Stop with KeyboardInterrupt after storing this many chunks (to test resuming).
+    points : Plan, optional
+        Points made elsewhere (robust ranking's worlds) instead of the spec's method.
 
     Returns
     -------
@@ -154,7 +158,7 @@ def run_sweep(spec: SweepSpec | str | os.PathLike, raw: Mapping[str, Any] | None
     seed = first.run.seed if spec.seed is None else spec.seed
     replications = spec.replications or first.run.replications
     designs = list(spec.designs) or list(first.designs)
-    points, built = build_points(spec, raw, seed)
+    points, built = build_points(spec, raw, seed, points)
     block = block or spec.block or default_block(replications, len(designs))
     folder = Path(out_dir) if out_dir is not None else None
     stored = pd.DataFrame()
@@ -166,6 +170,7 @@ def run_sweep(spec: SweepSpec | str | os.PathLike, raw: Mapping[str, Any] | None
     done = set(stored["run_id"]) if len(stored) else set()
     chunks, runs = plan_chunks(built, designs, replications, seed, block, done, spec.outputs)
     meta = _meta(spec, points, designs, seed, replications, block, executor, len(runs))
+    meta["currency"] = first.currency
     if folder is not None:
         _start_folder(folder, spec, meta, command)
     frames = [stored] if len(stored) else []

@@ -4,7 +4,7 @@ A sweep file (``scenarios/sweeps/*.toml``)::
 
     description = "Platform visit fee x first-time fix on the baseline"
     scenario = "baseline"                 # a bundled name, or a path ending in .toml
-    method = "lhs"          # full_factorial | lhs | sobol | halton | saltelli | morris
+    method = "lhs"          # full_factorial | lhs | sobol | halton | saltelli | morris | oat
     samples = 16                          # points (lhs, sobol, halton); base N (saltelli);
                                           # trajectories (morris)
     replications = 3                      # per point and design (default: the scenario's)
@@ -34,11 +34,11 @@ from typing import Any
 
 from ..config import fields as F  # noqa: N812 - the field helpers, read as F.number(...)
 from ..config.errors import Problem, ScenarioError
+from ..config.factors import Factor, dump_factor, parse_factors
 from ..config.fields import _suggest, build
 from ..config.loader import SCENARIO_DIR, apply_overrides, read_raw, resolve_path
-from .factors import Factor, dump_factor, parse_factors
 
-METHODS = ("full_factorial", "lhs", "sobol", "halton", "saltelli", "morris")
+METHODS = ("full_factorial", "lhs", "sobol", "halton", "saltelli", "morris", "oat")
 SWEEP_DIR = SCENARIO_DIR / "sweeps"
 
 
@@ -210,7 +210,7 @@ def check_against(spec: SweepSpec, raw: dict[str, Any]) -> list[Problem]:
     for table, keys in (("factors", spec.keys), ("set", list(spec.set))):
         for k in keys:
             parts = k.split(".")
-            if parts[0] == "designs" and len(parts) > 1 and parts[1] not in designs:
+            if parts[0] == "designs" and len(parts) > 1 and parts[1] not in (*designs, "*"):
                 problems.append(Problem(f"sweep.{table}.{k}", parts[1],
                                         "a design of the scenario: " + ", ".join(designs)
                                         + _suggest(parts[1], designs)))

@@ -28,9 +28,9 @@ from typing import Any
 
 import numpy as np
 
-from ..config.distributions import Dist, parse_dist
-from ..config.errors import Problem, ScenarioError
-from ..config.units import format_duration, parse_duration
+from .distributions import Dist, parse_dist
+from .errors import Problem, ScenarioError
+from .units import format_duration, parse_duration
 
 _RANGE = re.compile(r"^\s*(\S+?)\s*\.\.\s*(\S+)\s*$")
 _WHOLE = re.compile(r"^[+-]?\d+$")
@@ -225,7 +225,7 @@ def dump_factor(factor: Factor) -> Any:
     if factor.kind == "levels":
         return list(factor.levels)
     if factor.kind == "dist":
-        from ..config.distributions import describe
+        from .distributions import describe
 
         return describe(factor.dist, factor.duration)
     show = format_duration if factor.duration else (
@@ -236,3 +236,23 @@ def dump_factor(factor: Factor) -> Any:
         return {"range": text, **({"levels": factor.grid} if factor.grid else {}),
                 "integer": factor.integer}
     return text
+
+
+def uncertainty_field() -> Any:
+    """The scenario's ``[uncertainty]`` table: plausible ranges of assumption-marked keys.
+
+    Keys may use ``*`` for a design name (``designs.*.field_service.visit_fee``): the same
+    sampled value then goes to every design where the key exists. ``aftersales robust`` samples
+    worlds from it; a normal run ignores it.
+    """
+    from .fields import _field
+
+    def parse(raw: Any, key: str) -> tuple[Factor, ...]:
+        if isinstance(raw, dict) and not raw:
+            return ()
+        return parse_factors(raw, key)
+
+    return _field(None, parse, "Plausible ranges or distributions of uncertain parameters "
+                  "(dotted keys, `designs.*.` for every design), sampled by `aftersales robust`; "
+                  "a normal run ignores them.", "table", "a table of dotted keys, each " + ALLOWED,
+                  dump=lambda fs: {f.key: dump_factor(f) for f in fs})
