@@ -6,6 +6,7 @@ writes no files and keeps no state between calls.
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Generator
 from dataclasses import dataclass
 
@@ -70,12 +71,31 @@ def simulate(scenario: Scenario, design: str | None = None, replication: int = 0
     world.start()
     world.env.process(_arrivals(world))
     end = scenario.run.horizon + scenario.run.drain
-    world.env.run(until=end)
+    _run_without_gc_pauses(world.env, end)
     still_open = np.flatnonzero(world.records["terminal"] == TERMINAL_CODE["open"])
     for case in still_open:
         world.close(int(case), "censored")
     world.finish()
     return world
+
+
+def _run_without_gc_pauses(env, until: float) -> None:
+    """``env.run(until)`` with cyclic garbage collection kept out of the event loop.
+
+    Everything built before the run (scenario, cases, draws, providers) is frozen out of the
+    collector's sight, and the youngest generation is collected rarely: the loop allocates
+    many short-lived events, and scanning them over and over cost about a fifth of a run at
+    large volumes. The collector's settings are restored afterwards, also on error.
+    """
+    threshold = gc.get_threshold()
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(200_000, threshold[1], threshold[2])
+    try:
+        env.run(until=until)
+    finally:
+        gc.set_threshold(*threshold)
+        gc.unfreeze()
 
 
 def _arrivals(world: World) -> Generator:

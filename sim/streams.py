@@ -76,7 +76,10 @@ class CaseDraws:
         self.n_cases = n_cases
         self.slots = slots
         self._uniforms: dict[str, np.ndarray] = {}
-        self._values: dict[tuple[str, Dist], np.ndarray] = {}
+        # Keyed by the distribution's id, not the distribution: hashing a frozen dataclass on
+        # every draw was a measurable share of a run. The dict holds the distribution too, so
+        # its id cannot be reused while the entry lives.
+        self._values: dict[tuple[str, int], tuple[Dist, np.ndarray]] = {}
 
     def uniforms(self, purpose: str) -> np.ndarray:
         """The ``(n_cases, slots)`` matrix of uniforms for ``purpose``."""
@@ -94,12 +97,11 @@ class CaseDraws:
 
     def values(self, purpose: str, dist: Dist) -> np.ndarray:
         """``dist`` applied to the uniforms of ``purpose`` (vectorised, cached)."""
-        key = (purpose, dist)
-        vals = self._values.get(key)
-        if vals is None:
-            vals = dist.ppf(self.uniforms(purpose))
-            self._values[key] = vals
-        return vals
+        key = (purpose, id(dist))
+        entry = self._values.get(key)
+        if entry is None:
+            entry = self._values[key] = (dist, dist.ppf(self.uniforms(purpose)))
+        return entry[1]
 
     def value(self, purpose: str, dist: Dist, case: int, k: int = 0) -> float:
         """Draw of ``dist`` for ``case``'s ``k``-th use of ``purpose``."""

@@ -36,6 +36,13 @@ class _Group:
         self.waiting_by_channel = dict.fromkeys(CHANNELS, 0)
 
 
+def _give_up(ticket) -> None:
+    """Patience ran out: withdraw the request and wake the consumer with ``False``."""
+    if not ticket.triggered:
+        ticket.cancel()
+        ticket.succeed(False)
+
+
 @register_provider("in_house", "contact", ContactCentreParams)
 class ContactCentre(Provider):
     """In-house contact centre: own agents on rosters, by skill and channel."""
@@ -47,7 +54,7 @@ class ContactCentre(Provider):
         self.groups = {n: _Group(self.env, n, g) for n, g in params.groups.items()}
         self._attempt = world.records.add("contact_attempt_index", "i2", 0,
                                           "next free draw column for contact attempts")
-        self._route: dict[tuple[int, int], _Group] = {}
+        self._route: dict[tuple[str, str], tuple] = {}
 
     # --- the service ------------------------------------------------------------------------
     def serve(self, case: int, handle_factor: float = 1.0,
@@ -113,25 +120,57 @@ class ContactCentre(Provider):
         self.world.ledger.charge(case=case, time=self.env.now, component="contact",
                                  kind="variable", amount=p.cost_per_contact.get(channel, 0.0))
 
+    def _reach_one(self, case, channel, k, group, patience_dist, priority) -> Generator:
+        """One attempt at one group, no overflow, no cap (the common case, kept lean): a free
+        agent answers at once; otherwise the consumer waits for the pool's grant or for
+        patience to run out, whichever comes first."""
+        env, rec, pool = self.env, self.world.records, group.pool
+        arrived = env.now
+        if pool.acquire():
+            wait = 0.0
+        else:
+            ticket = pool.request(priority)
+            self._wait(group, channel, +1)
+            if patience_dist is not None:
+                timer = env.timeout(self.world.draws.value("contact/patience", patience_dist,
+                                                           case, k))
+                timer.callbacks.append(lambda _timer: _give_up(ticket))
+            try:
+                served = yield ticket
+            finally:
+                self._wait(group, channel, -1)
+            wait = env.now - arrived
+            if served is False:
+                if rec["attempts"][case] == 1:
+                    rec["queued"][case] = True
+                    rec["first_attempt_wait_h"][case] = wait
+                return "abandoned", group, None
+        if rec["attempts"][case] == 1:
+            rec["queued"][case] = wait > 0
+            rec["first_attempt_wait_h"][case] = wait
+        record_answer(self.world, case, wait)
+        return "served", group, None
+
     def _reach_agent(self, case: int, case_type: str, channel: str, k: int) -> Generator:
         """One attempt: returns ``(outcome, group, granted request or None)``."""
+        route = self._route.get((case_type, channel))
+        if route is None:
+            route = self._route[(case_type, channel)] = self._make_route(case_type, channel)
+        primary, cap, patience_dist, priority, overflow = route
+        if overflow is None and cap is None:
+            return (yield from self._reach_one(case, channel, k, primary, patience_dist,
+                                               priority))
         env, rec = self.env, self.world.records
-        primary = self._group_for(case_type, channel)
-        cap = self.params.queue_capacity.get(channel)
         # Blocked only when the waiting room is full and no server is free (with cap 0, an
         # idle agent still answers: M/M/c/c).
-        all_held = len(primary.pool.resource.users) >= primary.pool.resource.capacity
-        if cap is not None and primary.waiting_by_channel[channel] >= cap and all_held:
+        if (cap is not None and primary.waiting_by_channel[channel] >= cap
+                and not primary.pool.free()):
             return "blocked", primary, None
-        patience_dist = self.params.patience.get(channel)
         patience = (math.inf if patience_dist is None
                     else self.world.draws.value("contact/patience", patience_dist, case, k))
-        priority = self.params.priorities.get(case_type, 0)
         arrived = env.now
         requests = {primary: primary.pool.request(priority)}
         self._wait(primary, channel, +1)
-        overflow = (self.groups[primary.params.overflow_to]
-                    if primary.params.overflow_to else None)
         try:
             deadline = arrived + patience
             if overflow is not None and primary.params.overflow_after < patience:
@@ -170,9 +209,14 @@ class ContactCentre(Provider):
         group.pool.waiting += delta
         group.waiting_by_channel[channel] += delta
 
-    def _group_for(self, case_type: str, channel: str) -> _Group:
-        name = self.params.primary_group(case_type, channel)
-        return self.groups[name]
+    def _make_route(self, case_type: str, channel: str) -> tuple:
+        # Memoised per (case type, channel): group, queue cap, patience, priority, overflow.
+        p = self.params
+        primary = self.groups[p.primary_group(case_type, channel)]
+        overflow = (self.groups[primary.params.overflow_to]
+                    if primary.params.overflow_to else None)
+        return (primary, p.queue_capacity.get(channel), p.patience.get(channel),
+                p.priorities.get(case_type, 0), overflow)
 
     # --- accounting and monitoring ------------------------------------------------------------
     def finish(self) -> None:

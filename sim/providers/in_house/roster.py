@@ -1,22 +1,55 @@
 """A pool of servers whose number changes by hour of the week (a roster).
 
-SimPy's resources have a fixed capacity, so the pool is a ``PriorityResource`` sized for the
-busiest hour, and off-duty slots are held by **blocker** requests at priority -1, ahead of
-every customer (priorities >= 0). Rule for work in progress at shift end: an agent whose shift
-ends finishes the contact in hand, then leaves; the blocker takes the slot as soon as it frees
-and no customer starts on it. When agents come on duty, pending blockers are withdrawn first,
-then granted ones released.
+The pool counts servers in use against the servers on duty now and keeps waiting customers in
+a heap ordered by (priority, arrival). It grants **synchronously**: a request that finds a
+server free is granted on the spot (no scheduled event), a release hands the server straight
+to the next waiting customer (one event: that customer's resumption) or frees it, and a roster
+change sets the capacity directly. Rule for work in progress at shift end: an agent whose shift
+ends finishes the contact in hand, then leaves — capacity drops at once, servers in use above
+it are not taken away, and nobody starts until use falls below the new capacity.
 """
 
 from __future__ import annotations
 
+import heapq
+import itertools
 from collections.abc import Generator
 
 import numpy as np
 import simpy
+from simpy.events import PENDING, Event
 
 HOURS_PER_WEEK = 168
-_BLOCKER = -1
+
+
+class Ticket(Event):
+    """A request for a server: an event that succeeds when the server is granted."""
+
+    __slots__ = ("cancelled", "pool")
+
+    def __init__(self, env: simpy.Environment, pool: RosteredPool):
+        self.env = env
+        self.callbacks = []
+        self._value = PENDING
+        self.pool = pool
+        self.cancelled = False
+
+    def cancel(self) -> None:
+        """Withdraw a request not yet granted (a no-op once granted)."""
+        if self._value is PENDING and not self.cancelled:
+            self.cancelled = True
+            self.pool.queued -= 1
+            if not self.pool.queued:
+                self.pool._heap.clear()  # only withdrawn tickets left: drop them
+
+
+def granted(env: simpy.Environment, pool: RosteredPool) -> Ticket:
+    """A ticket granted and processed already: yielding it resumes at once."""
+    ticket = Ticket(env, pool)
+    ticket._ok = True
+    ticket._value = None
+    ticket.callbacks = None
+    return ticket
 
 
 class RosteredPool:
@@ -33,56 +66,74 @@ class RosteredPool:
     def __init__(self, env: simpy.Environment, slots_by_hour: np.ndarray):
         self.env = env
         self.slots_by_hour = np.asarray(slots_by_hour, dtype=int)
-        self.size = max(1, int(self.slots_by_hour.max()))
-        self.resource = simpy.PriorityResource(env, capacity=self.size)
-        self._blockers: list[simpy.resources.resource.PriorityRequest] = []
-        self.waiting = 0  # customers in queue (blockers excluded)
-        self._constant = bool((self.slots_by_hour == self.slots_by_hour[0]).all())
-        self._set_off_duty(self.size - int(self.slots_by_hour[0]))
-        if not self._constant:
+        self._slots = self.slots_by_hour.tolist()
+        self.capacity = int(self._slots[0])  # servers on duty now
+        self.in_use = 0
+        self.queued = 0  # live requests in the heap
+        self.waiting = 0  # customers in queue, kept by the provider (monitoring, caps)
+        self._heap: list[tuple[int, int, Ticket]] = []
+        self._order = itertools.count()
+        if any(s != self.capacity for s in self._slots):
             env.process(self._roster())
 
     # --- roster -----------------------------------------------------------------------------
     def on_duty(self, time: float | None = None) -> int:
         """Servers on duty at ``time`` (now by default)."""
         t = self.env.now if time is None else time
-        return int(self.slots_by_hour[int(t) % HOURS_PER_WEEK])
+        return self._slots[int(t) % HOURS_PER_WEEK]
 
     def _roster(self) -> Generator:
+        slots = self._slots
         while True:
             hour = int(self.env.now)
-            now_slots = self.slots_by_hour[hour % HOURS_PER_WEEK]
+            now_slots = slots[hour % HOURS_PER_WEEK]
             # Sleep until the next hour whose staffing differs.
             ahead = 1
-            while (ahead < HOURS_PER_WEEK
-                   and self.slots_by_hour[(hour + ahead) % HOURS_PER_WEEK] == now_slots):
+            while ahead < HOURS_PER_WEEK and slots[(hour + ahead) % HOURS_PER_WEEK] == now_slots:
                 ahead += 1
             yield self.env.timeout(hour + ahead - self.env.now)
-            self._set_off_duty(self.size - self.on_duty())
+            self.capacity = self.on_duty()
+            self._fill()
 
-    def _set_off_duty(self, count: int) -> None:
-        while len(self._blockers) < count:
-            self._blockers.append(self.resource.request(priority=_BLOCKER))
-        if len(self._blockers) > count:
-            # Withdraw pending blockers before releasing granted ones.
-            self._blockers.sort(key=lambda r: r.triggered)
-            while len(self._blockers) > count:
-                blocker = self._blockers.pop(0)
-                if blocker.triggered:
-                    self.resource.release(blocker)
-                else:
-                    blocker.cancel()
+    # --- service ------------------------------------------------------------------------------
+    def free(self) -> bool:
+        """A server is free now (then no one is waiting: the pool never idles a server)."""
+        return self.in_use < self.capacity
+
+    def acquire(self) -> bool:
+        """Take a free server now if there is one (no event); say whether it was taken."""
+        if self.in_use < self.capacity:
+            self.in_use += 1
+            return True
+        return False
+
+    def request(self, priority: int = 0) -> Ticket:
+        """Ask for a server; ``priority`` >= 0, lower served first, FIFO among equals."""
+        if self.in_use < self.capacity:
+            self.in_use += 1
+            return granted(self.env, self)
+        ticket = Ticket(self.env, self)
+        heapq.heappush(self._heap, (priority, next(self._order), ticket))
+        self.queued += 1
+        return ticket
+
+    def release(self, ticket: Ticket | None = None) -> None:
+        """Give a server back: to the next customer in line, or free."""
+        self.in_use -= 1
+        if self.queued and self.in_use < self.capacity:
+            self._fill()
+
+    def _fill(self) -> None:
+        heap = self._heap
+        while self.in_use < self.capacity and heap:
+            ticket = heapq.heappop(heap)[2]
+            if ticket.cancelled:
+                continue
+            self.queued -= 1
+            self.in_use += 1
+            ticket.succeed()
 
     # --- monitoring ---------------------------------------------------------------------------
     def busy(self) -> int:
         """Servers serving customers now."""
-        held = sum(1 for r in self.resource.users if r.priority != _BLOCKER)
-        return held
-
-    def request(self, priority: int) -> simpy.resources.resource.PriorityRequest:
-        """Ask for a server; ``priority`` >= 0, lower served first."""
-        return self.resource.request(priority=priority)
-
-    def release(self, request: simpy.resources.resource.PriorityRequest) -> None:
-        """Give a server back."""
-        self.resource.release(request)
+        return self.in_use
