@@ -10,6 +10,7 @@
     aftersales sensitivity SWEEP [--kpis a,b] [--jobs N] [--dask ...] [--out DIR]
     aftersales breakeven SCENARIO --vary KEY --between LOW HIGH --designs A,B [--kpi K]
     aftersales robust SCENARIO [--kpi K] [--worlds N] [--indifference D]
+    aftersales optimise-staffing SCENARIO --require KPI<=VALUE [--designs a,b]
     aftersales validate SCENARIO [--set key=value ...]
     aftersales scenarios
     aftersales verify [--quick]
@@ -157,6 +158,7 @@ def parser() -> argparse.ArgumentParser:
     experiments.register_sensitivity(sub)
     experiments.register_breakeven(sub)
     experiments.register_robust(sub)
+    experiments.register_optimise_staffing(sub)
 
     val = sub.add_parser("validate", help="check a scenario and print it resolved")
     val.add_argument("scenario")

@@ -199,3 +199,35 @@ def test_interrupted_then_resumed_equals_uninterrupted(tmp_path):
     for name in ("runs_long.csv", "runs.csv", "points.csv", "summary.csv"):
         assert (tmp_path / "whole" / name).read_bytes() == (tmp_path / "cut" / name).read_bytes()
     assert len(list((tmp_path / "cut" / "parts").glob("part-*"))) == 6   # nothing redone twice
+
+
+def test_progress_writes_a_line_per_interval_to_a_log():
+    import io
+
+    from sim.experiment.progress import Progress
+
+    log = io.StringIO()
+    with Progress(4, desc="sweep x", every=0.0, stream=log) as bar:
+        for _ in range(4):
+            bar.update()
+    lines = log.getvalue().splitlines()
+    assert len(lines) == 4 and lines[-1].startswith("sweep x: 4/4 runs (100%)")
+    assert "runs/s" in lines[0] and "left ~" in lines[0]
+    quiet = io.StringIO()
+    with Progress(4, every=0.0, stream=quiet, enabled=False) as bar:
+        bar.update(4)
+    assert quiet.getvalue() == ""
+
+
+def test_sweep_command_writes_figures_report_and_units(tmp_path, capsys):
+    from sim.cli import main
+
+    path = _agents_spec(tmp_path, replications=2).origin
+    out = tmp_path / "out"
+    assert main(["sweep", path, "--out", str(out), "--set", "run.seed=3"]) == 0
+    printed = capsys.readouterr().out
+    assert "first_response_mean_min [min]" in printed and "cost_per_case [CNY]" in printed
+    assert (out / "report.md").exists() and (out / "COMPLETE").exists()
+    assert len(list((out / "figures").glob("response_*.png"))) == 3
+    assert main(["sweep", path, "--set", f"{AGENTS}=3"]) == 2         # a factor cannot be set
+    assert main(["run", "validation/mmc", "--dask", "bogus"]) == 2

@@ -201,3 +201,50 @@ def register_robust(sub: argparse._SubParsersAction) -> None:
     add_executor_args(p)
     p.add_argument("--out", default="results", help="results root (default results)")
     p.set_defaults(func=_robust)
+
+
+def _optimise_staffing(args: argparse.Namespace) -> int:
+    from ..config.loader import load_scenario
+    from .decision_report import write_staffing
+    from .staffing import optimise, parse_requirement
+
+    raw = _scenario_raw(args)
+    requirements = [parse_requirement(t) for t in args.require or []]
+    designs = _csv(args.designs) or list(load_scenario(raw).designs)
+    results = []
+    with executor_from_args(args) as ex:
+        for design in designs:
+            results.append(optimise(raw, design, requirements, keys=args.vary,
+                                    cost_kpi=args.cost_kpi, replications=args.replications,
+                                    seed=args.seed, executor=ex,
+                                    use_rough_cut=not args.no_rough_cut))
+    folder = write_staffing(results, args.out, args.scenario, command_line(args))
+    text = (folder / "report.md").read_text(encoding="utf-8")
+    print(text.split("\n## ", 2)[0] + "\n## " + text.split("\n## ", 2)[1])
+    print(f"Results: {folder}")
+    return 0
+
+
+def register_optimise_staffing(sub: argparse._SubParsersAction) -> None:
+    """``aftersales optimise-staffing SCENARIO --require KPI<=V``: cheapest staffing."""
+    p = sub.add_parser("optimise-staffing",
+                       help="cheapest head counts meeting service targets (Erlang rough cut, "
+                            "refined by simulation)")
+    p.add_argument("scenario", help="scenario file or bundled name")
+    p.add_argument("--require", action="append", metavar="KPI<=VALUE",
+                   help="a service target, e.g. queued_share<=0.2 (repeatable)")
+    p.add_argument("--designs", help="comma-separated designs (default all)")
+    p.add_argument("--vary", action="append", metavar="KEY",
+                   help="integer head-count key to optimise (default: contact groups with "
+                        "agents = N); repeatable")
+    p.add_argument("--cost-kpi", default="total_cost", help="KPI to minimise (default "
+                                                            "total_cost)")
+    p.add_argument("--no-rough-cut", action="store_true",
+                   help="start from the current head counts instead of Erlang C")
+    p.add_argument("--replications", type=int, help="replications per candidate")
+    p.add_argument("--seed", type=int, help="seed")
+    p.add_argument("--set", action="append", metavar="KEY=VALUE",
+                   help="override a scenario key (repeatable)")
+    add_executor_args(p)
+    p.add_argument("--out", default="results", help="results root (default results)")
+    p.set_defaults(func=_optimise_staffing)

@@ -54,7 +54,9 @@ class Progress:
             self.bar.update(n)
             return
         now = time.monotonic()
-        if self.enabled and (now - self.last >= self.every or self.done == self.total):
+        # A final line only for work long enough to have been worth reporting at all.
+        final = self.done == self.total and now - self.started >= self.every
+        if self.enabled and (now - self.last >= self.every or final):
             self.last = now
             print(self.line(now), file=self.stream, flush=True)
 

@@ -185,7 +185,7 @@ def run_sweep(spec: SweepSpec | str | os.PathLike, raw: Mapping[str, Any] | None
             raise KeyboardInterrupt(f"stopped after {count[0]} chunks (interrupt_after)")
 
     todo = sum(len(c.run_ids) for c in chunks)
-    with Progress(todo, desc=f"sweep {spec.name or 'sweep'}", enabled=progress) as bar:
+    with Progress(todo, desc=spec.name or "sweep", enabled=progress) as bar:
         execute_chunks(chunks, executor, on_done, bar)
     result = _tables(spec, points, designs, seed, replications, runs, frames, meta)
     if folder is not None:
