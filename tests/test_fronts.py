@@ -55,8 +55,12 @@ def scenario(contact: dict[str, Any], *, case_type: str = "inquiry", channel: st
     })
 
 
+#: A back office on duty around the clock with FCR 1 (times then depend on the forum only).
+ALWAYS_OPEN = {"agents": 50, "fcr": 1.0}
+
+
 def community(**forum: Any) -> dict[str, Any]:
-    return {"provider": "community", "staff": staff(), **forum}
+    return {"provider": "community", "staff": staff(), "backoffice": ALWAYS_OPEN, **forum}
 
 
 def in_house() -> dict[str, Any]:
@@ -70,7 +74,7 @@ def cost(result, component: str) -> float:
 
 # --- community ------------------------------------------------------------------------------
 def test_community_without_answers_sends_every_case_to_staff_after_the_timeout():
-    result = run_once(scenario(community(answer_probability=0.0, deflection=0.0,
+    result = run_once(scenario(community(answer_probability=0.0, max_deflection=0.0,
                                              fallback_after="36h")))
     cases = result.cases
     assert len(cases) > 50
@@ -86,11 +90,12 @@ def test_community_without_answers_sends_every_case_to_staff_after_the_timeout()
 
 def test_right_peer_answers_resolve_without_staff_at_the_answer_time():
     result = run_once(scenario(community(
-        answer_probability=1.0, deflection=0.0, correct_probability=1.0,
+        answer_probability=1.0, max_deflection=0.0, correct_probability=1.0,
         answer_time={"dist": "deterministic", "value": "2h"})))
     cases = result.cases
     assert cases["community_answered"].all()
-    assert (cases["contacts"] == 0).all() and (cases["staff_time_h"] == 0).all()
+    # the peer's answer is the one contact; no staff time
+    assert (cases["contacts"] == 1).all() and (cases["staff_time_h"] == 0).all()
     np.testing.assert_allclose(cases["first_wait_h"], 2.0)
     np.testing.assert_allclose(cases["closed_at"] - cases["created"], 2.0)
     assert (cases["terminal"] == "resolved").all()
@@ -98,21 +103,23 @@ def test_right_peer_answers_resolve_without_staff_at_the_answer_time():
 
 def test_wrong_peer_answers_go_to_staff_after_the_consumer_notices():
     result = run_once(scenario(community(
-        answer_probability=1.0, deflection=0.0, correct_probability=0.0,
+        answer_probability=1.0, max_deflection=0.0, correct_probability=0.0,
         answer_time={"dist": "deterministic", "value": "2h"}, notice_delay="1h")))
     cases = result.cases
     # The peer answered first, so the first response stays the peer's.
     np.testing.assert_allclose(cases["first_wait_h"], 2.0)
-    assert (cases["contacts"] == 1).all()
+    # the wrong answer, then the repeat contact in the back office
+    assert (cases["contacts"] == 2).all()
+    assert (cases["answers"] == 2).all() and (cases["wrong_answers"] == 1).all()
     np.testing.assert_allclose(cases["closed_at"] - cases["created"],
                                2.0 + 1.0 + HANDLE_MIN * MINUTE)
 
 
 def test_deflection_one_answers_every_case_at_once_and_posts_nothing():
-    result = run_once(scenario(community(deflection=1.0)))
+    result = run_once(scenario(community(max_deflection=1.0)))
     cases = result.cases
     assert cases["community_answered"].all() and not cases["community_posted"].any()
-    assert (cases["first_wait_h"] == 0).all() and (cases["contacts"] == 0).all()
+    assert (cases["first_wait_h"] == 0).all() and (cases["contacts"] == 1).all()
     assert cost(result, "moderation") == 0.0
 
 
@@ -126,7 +133,7 @@ def test_case_types_the_forum_does_not_take_go_straight_to_staff():
 
 
 def test_peer_answers_come_within_the_window_with_the_answer_probability():
-    result = run_once(scenario(community(deflection=0.0, answer_probability=0.6,
+    result = run_once(scenario(community(max_deflection=0.0, answer_probability=0.6,
                                              correct_probability=1.0), rate=20.0))
     cases = result.cases
     n = len(cases)
@@ -138,13 +145,14 @@ def test_peer_answers_come_within_the_window_with_the_answer_probability():
 
 
 def test_moderation_is_booked_by_posts_and_staff_costs_are_delegated():
-    p = community(deflection=0.0, posts_per_moderator_month=1000.0,
+    p = community(max_deflection=0.0, posts_per_moderator_month=1000.0,
                   moderator_monthly_cost=7500.0)
     result = run_once(scenario(p))
     posts = int(result.cases["community_posted"].sum())
     assert posts == len(result.cases)
     assert cost(result, "moderation") == pytest.approx(posts / 1000.0 * 7500.0)
     assert cost(result, "staff:agents") > 0  # the staff centre's finish() ran
+    assert cost(result, "staff:community:backoffice") > 0  # and the back office's
     assert any(c.startswith("queue:contact:agents") for c in result.timeline.columns)
     assert "queue:community:open_posts" in result.timeline.columns
 
@@ -220,7 +228,7 @@ def test_bot_hours_leave_night_contacts_to_staff():
 
 
 def test_chatbot_in_front_of_the_community_escalates_into_the_forum():
-    result = run_once(scenario(community(deflection=0.0, answer_probability=0.0),
+    result = run_once(scenario(community(max_deflection=0.0, answer_probability=0.0),
                                    overlays=chatbot(containment=0.0, warm_transfer=True)))
     cases = result.cases
     assert cases["bot_handled"].all() and cases["community_posted"].all()

@@ -7,9 +7,12 @@
 2. **Approval** by the seller's staff after an exponential time of mean
    ``policy.approval_time``, or automatically after ``policy.approval_timeout``, whichever is
    first (platform pattern; JD 24 h).
-3. **Freight.** ``consumer``: with ``policy.fee_deterrence`` the consumer gives up the return
-   (``withdrawn``), else pays ``policy.consumer_return_fee`` (``consumer_paid_fee``) and the
-   platform pays no parcel. ``insured``: the seller pays the freight-insurance premium and the
+3. **Freight**, paid as the design's logistics provider says (``freight_payer``, by default
+   the policy's ``return_freight_payer``), so deterrence differs between designs only where
+   their payers differ. ``consumer``: with ``policy.fee_deterrence`` the consumer gives up the
+   return (``withdrawn``), else pays ``policy.consumer_return_fee`` (``consumer_paid_fee``,
+   the amount in ``consumer_freight``: booked to the consumer, not the platform's ledger) and
+   the platform pays no parcel. ``insured``: the seller pays the freight-insurance premium and the
    insurer pays the carrier. ``seller`` / ``free_pickup``: the platform pays the parcel.
 4. **Collection** by the design's logistics stage (pickup or drop-off, transit, inspection).
 5. **Remedy.** A return is refunded ``policy.refund_posting`` after inspection (unless the
@@ -62,11 +65,13 @@ def return_goods(world, case: int, exchange: bool, request_contact: bool = True)
         if not result.resolved:
             return (yield from after_failure(world, case, result.outcome))
         yield env.timeout(_approval_delay(world, case))
-        payer = policy.return_freight_payer
+        payer = world.stage("logistics").freight_payer()
         if payer == "consumer":
             if world.draws.uniform("returns/fee_deterrence", case) < policy.fee_deterrence:
                 return "withdrawn"
             rec["consumer_paid_fee"][case] = True
+            rec.add("consumer_freight", "f8", 0.0, "return freight the consumer paid "
+                                                    "(currency)")[case] = policy.consumer_return_fee
             seller_pays = False
         elif payer == "insured":
             _charge_premium(world, case)

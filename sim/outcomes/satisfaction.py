@@ -10,6 +10,7 @@ The functional form is ``docs/sources.md`` §2.3; every coefficient is a field o
             * h_wait(first response wait, channel)           # tolerance zones (Z15, C100)
             * (bot_resolved if a bot resolved it)            # WANG26
             * (consumer_paid_fee if the consumer paid)       # assumption, BM12 direction
+            * csat_factor (a provider's own effect, e.g. the community's trust effect)
             * (unresolved | abandoned by outcome)            # assumption, TARP direction
             * h_late(days beyond the expected remedy delay)  # refunds, replacements, repairs
     p_top = min(1, p_top + recovery_bonus)   if recovered within recovery_sla (dM07)
@@ -160,6 +161,8 @@ def score_cases(cases: pd.DataFrame, params: SatisfactionParams, policy) -> pd.D
     p = p * np.where(np.asarray(cases["bot_resolved"], dtype=bool), params.bot_resolved, 1.0)
     p = p * np.where(np.asarray(cases["consumer_paid_fee"], dtype=bool),
                      params.consumer_paid_fee, 1.0)
+    if "csat_factor" in cases:  # a provider's own effect on the case (e.g. community trust)
+        p = p * np.asarray(cases["csat_factor"], dtype=float)
     p = p * np.where(oc == "unresolved", params.unresolved, 1.0)
     p = p * np.where(oc == "abandoned", params.abandoned, 1.0)
     p = p * np.maximum(params.wait_floor, 1.0 - params.per_day_late * lateness_days(cases, params))

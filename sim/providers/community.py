@@ -1,27 +1,31 @@
 """The community archetype: a peer Q&A forum in front of an in-house contact centre.
 
-A consumer with a case type the forum takes (inquiries by default) posts in the forum instead
-of contacting staff. Modelled per case, with no contention (peers are not a scarce resource, so
-every forum delay is a plain timeout):
+A consumer with a case type the forum takes (inquiries by default), on a channel it serves
+(online chat and tickets: a phone caller wants a person and goes to staff), posts in the forum
+instead of contacting staff. Modelled per case; peers are not a scarce resource, so every forum
+delay is a plain timeout:
 
-1. **Deflection.** With ``deflection`` the consumer finds an existing thread that answers the
-   question and never posts: the case is resolved at once by the community (the JSR 2014
-   spill-over and Gartner's "~15% fewer service cases", docs/sources.md §1.4, expressed as a
-   case-level probability of an instant answer from past threads; those answers are taken as
-   right, since threads that get reused are the accepted ones).
+1. **Deflection.** The consumer finds an existing thread that answers the question and never
+   posts: resolved at once (an answer, counted as a contact). Deflection grows with the
+   community's size: ``max_deflection * s / (s + half_deflection_size)`` with ``s`` the active
+   members per daily order (Gartner's "40% resolve in the community" as the ceiling; the JSR
+   2014 spill-over and LN's "20-30 views per deflected ticket" say more members, more reuse).
 2. Otherwise the consumer **posts**. With ``answer_probability`` a peer answers within the
    fall-back window, after a time drawn from ``answer_time`` *conditioned on being shorter than
    the window* (so ``answer_probability`` is exactly P(answered before staff step in)). The peer
-   answer is the case's first response.
-3. A peer answer is right with ``correct_probability``: the case is resolved. A wrong answer is
-   noticed after ``notice_delay`` and the consumer falls back to staff.
-4. **No answer** within ``fallback_after``: staff step in (the hybrid model, LN 2020).
+   answer is the case's first response and counts as a contact.
+3. A peer answer is right with ``correct_probability``: resolved; a right answer within
+   ``fast_within`` of the post earns the case the ``trust_effect`` on satisfaction (the report's
+   "higher satisfaction, more trust", which it calls hard to quantify: a wide range). A wrong
+   answer is counted (``wrong_answers``), noticed after ``notice_delay``, and the consumer
+   comes back: a repeat contact, with its wait, in the back office.
+4. **No answer** within ``fallback_after``: the thread escalates to the back office.
 
-The staff fall-back, and every case type the forum does not take, goes to an in-house
-:class:`~sim.providers.in_house.contact.ContactCentre` built from the ``staff`` sub-table: the
-thread joins the staff queue on the consumer's channel as an ordinary contact. For cases that
-posted, ``first_wait_h`` counts from the post, so a staff answer after the timeout shows the
-forum wait the consumer actually had.
+Escalations go to a **back-office ticket queue worked in business hours**
+(:mod:`sim.providers.backoffice`, the ``backoffice`` group), not to the live queue at the
+moment the timer ends. Every case type and channel the forum does not take goes to an in-house
+:class:`~sim.providers.in_house.contact.ContactCentre` built from the ``staff`` sub-table. For
+cases that posted, ``first_wait_h`` counts from the post.
 
 Moderation is paid by volume: ``posts / posts_per_moderator_month`` moderator-months, booked
 day by day as fixed cost in :meth:`Community.finish`.
@@ -38,10 +42,11 @@ import numpy as np
 from ..config.errors import Problem
 from ..config.fields import dist, duration, money, number, probability, strings, table
 from ..config.registry import register_provider
-from ..config.vocab import CASE_TYPES
+from ..config.vocab import CASE_TYPES, CHANNELS
+from .backoffice import BUSINESS_HOURS, BackOffice
 from .base import ContactResult, Provider, record_answer, record_wrong_answer
 from .in_house.contact import ContactCentre
-from .in_house.contact_params import ContactCentreParams
+from .in_house.contact_params import AgentGroup, ContactCentreParams
 from .staffing import book_daily
 
 
@@ -52,12 +57,25 @@ class CommunityParams:
     case_types: tuple = strings(["inquiry"], options=CASE_TYPES,
                                 doc="Case types the forum takes (sources.md §0/§6: inquiries "
                                     "and simple troubleshooting); others go to staff.")
+    channels: tuple = strings(["chat", "ticket"], options=CHANNELS,
+                              doc="Channels the forum serves; consumers on other channels (a "
+                                  "phone caller wants a person) go to staff (assumption).")
     uptake: float = probability(
         1.0, doc="Share of eligible consumers who post in the forum rather than contact staff "
                  "(assumption: a forum-first design routes every eligible case there).")
-    deflection: float = probability(
-        0.15, doc="P(an eligible case is answered at once by an existing thread and never "
-                  "posted) (community_case_deflection: Gartner via blog [L], LN; 0.05-0.40).")
+    max_deflection: float = probability(
+        0.40, doc="Ceiling of P(an eligible case is answered at once by an existing thread and "
+                  "never posted) for a very large community (Gartner via blog [L]: >40% "
+                  "resolve in the community; sources.md §1.4).")
+    active_members: float = number(
+        600.0, min=0.0, doc="Active members who answer and whose threads are reused "
+                            "(assumption: with 1,000 orders a day and the default "
+                            "half_deflection_size this gives the 15% of community_case_"
+                            "deflection, range 0.05-0.40).")
+    half_deflection_size: float = number(
+        1.0, min=0.0, open_min=True,
+        doc="Active members per daily order at which deflection reaches half its ceiling "
+            "(assumption).")
     answer_probability: float = probability(
         0.60, doc="P(a peer answers before the staff fall-back) (community_p_answered_48h: "
                   "INS 40-60%, HL 39%, MAM11 92.6%; 0.39-0.93).")
@@ -68,6 +86,14 @@ class CommunityParams:
     correct_probability: float = probability(
         0.70, doc="P(the peer answer is right | answered) (community_p_correct_given_answer: "
                   "ASM; 0.5-0.9).")
+    fast_within: float = duration(
+        "2h", doc="A right peer answer within this of the post is 'right and fast' "
+                  "(assumption: the forum's median first answer, sources.md §6).")
+    trust_effect: float = number(
+        1.05, min=0.5, max=1.5,
+        doc="Satisfaction factor of a right-and-fast peer answer (the report: higher "
+            "satisfaction and trust, effect hard to quantify; assumption with a wide range, "
+            "1.00-1.20).")
     notice_delay: object = dist(
         {"dist": "exponential", "mean": "12h"},
         doc="Time for a consumer to notice a wrong peer answer and turn to staff "
@@ -87,6 +113,10 @@ class CommunityParams:
     platform_cost_per_day: float = money(
         0.0, doc="Forum software and hosting per day (assumption; LN: ~$350K/yr for a large "
                  "support community, mostly staff).")
+    backoffice: AgentGroup = table(
+        AgentGroup, default=BUSINESS_HOURS,
+        doc="Back-office group that works escalated threads as tickets (default: one agent "
+            "09:00-18:00 every day; JDR business hours, headcount assumption).")
     staff: ContactCentreParams = table(
         ContactCentreParams,
         doc="The in-house contact centre behind the forum: fall-back and the case types the "
@@ -115,6 +145,15 @@ class Community(Provider):
     def __init__(self, world, params: CommunityParams, name: str = "community"):
         super().__init__(world, params, name)
         self.staff = ContactCentre(world, params.staff, name)
+        self.backoffice = BackOffice(self, params.backoffice, f"{name}:backoffice")
+        self._csat_factor = world.records.add(
+            "csat_factor", "f8", 1.0, "factor on the case's satisfaction from its provider "
+                                      "(the community's trust effect)")
+        orders = world.scenario.demand.orders_per_day
+        size = params.active_members / orders if orders > 0 else math.inf
+        #: P(deflected by an existing thread), growing with the community's size.
+        self.deflection = (params.max_deflection if math.isinf(size) else
+                           params.max_deflection * size / (size + params.half_deflection_size))
         self._post_times: list[float] = []
         self._open_posts = 0
         world.records.add("community_posted", "?", False, "the case was posted in the forum")
@@ -133,12 +172,13 @@ class Community(Provider):
             :meth:`ContactCentre.serve`).
         """
         p, rec, draws = self.params, self.world.records, self.world.draws
-        env = self.env
-        if (self.world.cases.type_name(case) not in p.case_types
+        env, cases = self.env, self.world.cases
+        if (cases.type_name(case) not in p.case_types
+                or cases.channel_name(case) not in p.channels
                 or draws.uniform("community/uptake", case) >= p.uptake):
             return (yield from self.staff.serve(case, handle_factor, fcr_override))
         posted = env.now
-        if draws.uniform("community/deflect", case) < p.deflection:
+        if draws.uniform("community/deflect", case) < self.deflection:
             self._peer_answer(case, posted)
             return ContactResult("resolved")
         rec["community_posted"][case] = True
@@ -150,23 +190,23 @@ class Community(Provider):
                 yield env.timeout(float(p.answer_time.truncated_ppf(u, p.fallback_after)))
                 self._peer_answer(case, posted)
                 if draws.uniform("community/correct", case) < p.correct_probability:
+                    if env.now - posted <= p.fast_within:
+                        self._csat_factor[case] *= p.trust_effect
                     return ContactResult("resolved")
                 record_wrong_answer(self.world, case)
                 yield env.timeout(draws.value("community/notice", p.notice_delay, case))
+                since = env.now  # the repeat contact's own wait starts when it is made
             else:
                 yield env.timeout(p.fallback_after)
+                since = posted
         finally:
             self._open_posts -= 1
-        first_unset = math.isnan(rec["first_response_at"][case])
-        result = yield from self.staff.serve(case, handle_factor, fcr_override)
-        if first_unset and not math.isnan(rec["first_response_at"][case]):
-            # The consumer has waited since the post, not since joining the staff queue.
-            rec["first_wait_h"][case] = rec["first_response_at"][case] - posted
-        return result
+        return (yield from self.backoffice.work(case, since, handle_factor))
 
     def _peer_answer(self, case: int, posted: float) -> None:
         rec = self.world.records
         rec["community_answered"][case] = True
+        rec["contacts"][case] += 1
         record_answer(self.world, case, self.env.now - posted)
 
     # --- delegation, accounting and monitoring ------------------------------------------------
@@ -175,8 +215,10 @@ class Community(Provider):
         self.staff.start()
 
     def finish(self) -> None:
-        """Book staff time, moderation by posting day and the forum platform as fixed cost."""
+        """Book staff and back-office time, moderation by posting day and the forum platform
+        as fixed cost."""
         self.staff.finish()
+        self.backoffice.finish()
         p, ledger = self.params, self.world.ledger
         if self._post_times:
             days, counts = np.unique(np.floor(np.asarray(self._post_times) / 24.0),
@@ -190,7 +232,7 @@ class Community(Provider):
 
     def staff_rates(self) -> dict[str, float]:
         p = self.params
-        return {**self.staff.staff_rates(),
+        return {**self.staff.staff_rates(), **self.backoffice.staff_rates(),
                 "moderation": p.moderator_monthly_cost / p.moderator_paid_hours_per_month}
 
     @property
@@ -199,7 +241,8 @@ class Community(Provider):
         return len(self._post_times)
 
     def queue_lengths(self) -> dict[str, int]:
-        return {**self.staff.queue_lengths(), "community:open_posts": self._open_posts}
+        return {**self.staff.queue_lengths(), **self.backoffice.queue_lengths(),
+                "community:open_posts": self._open_posts}
 
     def busy(self) -> dict[str, tuple[float, float]]:
-        return self.staff.busy()
+        return {**self.staff.busy(), **self.backoffice.busy()}

@@ -17,10 +17,10 @@ from dataclasses import dataclass
 
 from ..config.distributions import Dist
 from ..config.errors import Problem
-from ..config.fields import dist, duration, money, number, probability, table
+from ..config.fields import choice, dist, duration, money, number, probability, table
 from ..config.registry import register_provider
 from ..config.units import DAY
-from .in_house.logistics import ParcelLogistics, check_pickup_hour
+from .in_house.logistics import PAYER_OPTIONS, ParcelLogistics, check_pickup_hour
 from .tracking import TrackingParams
 
 
@@ -71,6 +71,10 @@ class CarrierParams:
     loss_write_off: float = probability(
         0.5, doc="Share of the order value the platform writes off per lost parcel; the "
                  "carrier's liability covers the rest (assumption).")
+    freight_payer: str = choice(
+        "policy", options=PAYER_OPTIONS,
+        doc="Who pays return freight with this carrier (a design choice); `policy` takes "
+            "`policy.return_freight_payer` (CPL Art. 25, M7 Art. 18).")
     tracking: TrackingParams = table(
         TrackingParams, default={},
         doc="Tracking scans: batch uploads with a heavy-tailed lag, 5% lost scans "

@@ -20,9 +20,10 @@ and delivery scans with the provider's ``tracking`` lag and losses, and the cons
 that turns an overdue parcel or refund without news into a "where is my parcel / refund"
 contact. ``picked_up_at`` is the hand-over, ``replacement_shipped_at`` the replacement's.
 
-Who pays the parcel: the journey says (``seller_pays``). When the consumer pays the fee or
-freight insurance pays the carrier, the platform books no parcel cost (for the in-house fleet
-the consumer's fee is taken to cover its marginal cost).
+Who pays the parcel is a design choice (``freight_payer``, default: the policy's); the journey
+asks :meth:`ParcelLogistics.freight_payer` and tells the provider (``seller_pays``). When the
+consumer pays the fee or freight insurance pays the carrier, the platform books no parcel cost
+(for the in-house fleet the consumer's fee is taken to cover its marginal cost).
 
 The in-house archetype (JD-like own fleet and warehouse) adds a fixed fleet cost per day and
 integrated scanning (no lag, few lost scans), so the ``instant_refund`` overlay refunds at the
@@ -39,12 +40,16 @@ import numpy as np
 
 from ...config.distributions import Dist
 from ...config.errors import Problem
-from ...config.fields import dist, duration, money, number, probability, table
+from ...config.fields import choice, dist, duration, money, number, probability, table
+from ...config.policy import FREIGHT_PAYERS
 from ...config.registry import register_provider
 from ...config.units import DAY
 from ..base import Provider
 from ..staffing import book_daily
 from ..tracking import Tracker, TrackingParams
+
+#: ``policy``: the scenario's policy decides; otherwise the design's logistics does.
+PAYER_OPTIONS = ("policy", *FREIGHT_PAYERS)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -106,6 +111,12 @@ class InHouseLogisticsParams:
     loss_write_off: float = probability(
         1.0, doc="Share of the order value written off per lost parcel (own fleet: own risk; "
                  "assumption).")
+    freight_payer: str = choice(
+        "policy", options=PAYER_OPTIONS,
+        doc="Who pays return freight with this provider (a design choice: own-fleet free "
+            "pickup, a carrier with consumer-paid freight, freight insurance); `policy` takes "
+            "`policy.return_freight_payer` (CPL Art. 25, M7 Art. 18: the consumer unless "
+            "agreed).")
     tracking: OwnTrackingParams = table(
         OwnTrackingParams, default={},
         doc="Tracking scans (own handhelds: no lag, 0.5% lost scans; assumption).")
@@ -137,6 +148,11 @@ class ParcelLogistics(Provider):
     def extra_transit(self, handed_at: float) -> float:
         """Extra transit delay of a parcel handed over at ``handed_at``."""
         return 0.0
+
+    def freight_payer(self) -> str:
+        """Who pays return freight with this provider (its own choice, or the policy's)."""
+        payer = self.params.freight_payer
+        return self.world.scenario.policy.return_freight_payer if payer == "policy" else payer
 
     # --- the service ------------------------------------------------------------------------
     def collect_return(self, case: int, *, seller_pays: bool = True, refund: bool = True,
