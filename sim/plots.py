@@ -22,6 +22,7 @@ from matplotlib.ticker import StrMethodFormatter
 
 from . import figure_style as style
 from .plot_timeline import timeline
+from .report_tables import front_of
 
 _SCORE_PREFIX = "score_"
 #: Cost components drawn separately; the smaller ones are merged into "other".
@@ -94,19 +95,6 @@ def kpi_intervals(cmp: Any, kpis: list[str] | None = None) -> Figure:
     return fig
 
 
-def _front(cmp: Any, x: str, y: str, means: pd.DataFrame) -> pd.Series:
-    """Non-dominated designs on exactly the two objectives ``x`` and ``y``."""
-    pairs = getattr(cmp, "pareto_pairs", None)
-    if isinstance(pairs, pd.DataFrame) and not pairs.empty:
-        sub = pairs[(pairs["x"] == x) & (pairs["y"] == y)]
-        if len(sub):
-            return sub.set_index("design")["pareto"].reindex(means.index).fillna(False)
-    from .experiment.ranking import pareto_front
-    from .experiment.runner import direction
-
-    return pareto_front(means[[x, y]], {x: direction(x), y: direction(y)})
-
-
 def _pairs(cmp: Any) -> list[tuple[str, str]]:
     """Cost against each quality objective that the runs measured."""
     measured = set(cmp.summary.loc[cmp.summary["n"] > 0, "kpi"])
@@ -136,8 +124,7 @@ def cost_vs_satisfaction(cmp: Any) -> Figure:
         fx, fy = style.display_factor(x), style.display_factor(y)
         means = pd.DataFrame({x: [st[d][0][0] for d in cmp.designs],
                               y: [st[d][1][0] for d in cmp.designs]}, index=cmp.designs)
-        ok = means.notna().all(axis=1)
-        front = _front(cmp, x, y, means[ok]).reindex(cmp.designs).fillna(False).astype(bool)
+        front = front_of(cmp, x, y)
         for d in cmp.designs:
             (mx, hx, _), (my, hy, _) = st[d]
             ax.errorbar(mx * fx, my * fy, xerr=np.nan_to_num(hx) * fx,

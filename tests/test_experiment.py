@@ -128,12 +128,17 @@ def test_results_folder_is_complete_and_agrees_with_the_printed_table(small, tmp
         pairs = re.findall(r"(\S+) ± (\S+)", line)
         for design, (mean, half) in zip(small.designs, pairs, strict=True):
             row = summary[(summary["design"] == design) & (summary["kpi"] == kpi)].iloc[0]
-            assert float(mean) == pytest.approx(row["mean"], rel=1e-3, abs=1e-9)
-            assert float(half) == pytest.approx(row["half_width"], rel=1e-3, abs=1e-9)
+            assert _printed(mean) == pytest.approx(row["mean"], rel=1e-3, abs=1e-9)
+            assert _printed(half) == pytest.approx(row["half_width"], rel=1e-3, abs=1e-9)
             checked += 1
     assert checked >= 4
     html = (folder / "report.html").read_text()
     assert "data:image/png;base64," in html and "src=\"figures/" not in html
+
+
+def _printed(number: str) -> float:
+    """A printed number; shares are printed as percentages."""
+    return float(number[:-1]) / 100 if number.endswith("%") else float(number)
 
 
 def test_killed_write_leaves_no_complete_looking_folder(small, tmp_path, monkeypatch):

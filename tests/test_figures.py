@@ -1,4 +1,4 @@
-"""Figures a person reads correctly (sim.plots, sim.figure_style)."""
+"""Figures and a report a person reads correctly (sim.plots, sim.figure_style, sim.report)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from matplotlib.collections import PolyCollection
 
 import sim
 from sim import figure_style as style
-from sim import plots
+from sim import plots, report
 from sim.experiment.ranking import pareto_front
 from sim.experiment.runner import compare
 
@@ -110,3 +110,55 @@ def test_timeline_draws_the_mean_of_every_replication_with_a_band_and_shades_win
 def test_waits_go_on_a_log_axis_when_they_span_orders_of_magnitude(cmp):
     fig = plots.wait_distributions(cmp)
     assert fig.axes[0].get_xscale() == "log"  # community forum hours beside staffed seconds
+
+
+# --- the written report ------------------------------------------------------------------------
+def test_html_report_renders_flags_figures_code_and_percentages(cmp):
+    images = {"kpis": plots.to_png(plots.kpi_intervals(cmp), dpi=30)}
+    page = report.html(cmp, images)
+    assert "<ul></ul>" not in page and "`" not in page
+    assert "<code>docs/sources.md</code>" in page
+    if not any(cmp.flags.values()):
+        assert "<h2>Flags</h2><p>None.</p>" in page
+    assert "<h2>Figures</h2>" in page and "<figcaption><b>kpis</b>: " in page
+    assert "95% confidence interval" in page
+    md = report.markdown(cmp, list(images))
+    assert "## Figures" in md and "*Headline KPIs by design: mean and 95%" in md
+
+
+def test_shares_are_printed_as_percentages_that_match_the_summary(cmp):
+    table = report.headline(cmp).set_index("kpi")
+    row = table.loc["abandonment_rate"]
+    assert row["unit"] == "%"
+    s = cmp.summary.set_index(["design", "kpi"])
+    for d in cmp.designs:
+        mean, half = row[d].split(" ± ")
+        assert mean.endswith("%") and half.endswith("%")
+        assert float(mean[:-1]) == pytest.approx(100 * s.loc[(d, "abandonment_rate"), "mean"],
+                                                 rel=1e-3, abs=1e-9)
+    diff = report.differences(cmp)
+    assert diff["kpi"].str.contains(r"abandonment_rate \(pp\)").any()
+
+
+def test_report_shows_the_periods_and_the_two_axes_of_cost_and_quality(cmp):
+    md = report.markdown(cmp)
+    assert "## KPIs by period" in md and "after promotion" in md and "cases_per_day" in md
+    assert "## Cost beside quality" in md and "Non-dominated on cost_per_case and csat_mean" in md
+    assert "Value view" not in md  # no price of a point: cost and score stay two axes
+
+
+def test_value_view_only_when_the_scenario_prices_a_point(cmp):
+    import dataclasses
+
+    priced = dataclasses.replace(cmp, scenario=dataclasses.replace(
+        cmp.scenario, report=dataclasses.replace(cmp.scenario.report, price_of_a_point=2.0)))
+    table = report.value_view(priced)
+    runs = cmp.runs.assign(v=cmp.runs["cost_per_case"] - 2.0 * cmp.runs["score_total"])
+    expected = runs.groupby("design")["v"].mean().sort_values()
+    assert list(table["design"]) == list(expected.index)
+    column = next(c for c in table.columns if c.startswith("value"))
+    for d, v in expected.items():
+        got = table.loc[table["design"] == d, column].iloc[0]
+        assert float(got) == pytest.approx(v, rel=1e-3)
+    assert "### Value view" in report.markdown(priced)
+    assert report.value_view(cmp).empty
