@@ -160,10 +160,11 @@ def shade_windows(ax: Any, cmp: Any, days: bool = True) -> None:
     scenario = getattr(cmp, "scenario", None)
     if scenario is None:
         return
-    names = [p.name for p in scenario.demand.promotions]
-    for i, (s, e) in enumerate(periods_module.promotion_windows(scenario)):
-        ax.axvspan(s / k, e / k, color="#E69F00", alpha=0.18, lw=0,
-                   label=f"promotion: {names[i]}" if names[i] else "promotion")
+    promos = scenario.demand.promotions
+    for p, (s, e) in zip(promos, periods_module.promotion_windows(scenario), strict=True):
+        # Darker for a stronger promotion (Double 11's day inside its pre-sales).
+        ax.axvspan(s / k, e / k, color="#E69F00", lw=0, alpha=min(0.4, 0.1 * p.multiplier),
+                   label=f"promotion: {p.name} (orders x{p.multiplier:g})")
     after = [w for p in periods_module.periods(scenario) if p.name == "after promotion"
              for w in p.windows]
     for i, (s, e) in enumerate(after):

@@ -24,14 +24,34 @@ def _empty(fig: Figure, message: str) -> Figure:
     return fig
 
 
+#: From this many replications on, the band is the interval of the hourly mean; below, the
+#: t quantile is so large (12.7 for two) that the band would hide the lines, so the band is the
+#: range the replications span.
+MIN_FOR_INTERVAL = 5
+
+
+def band_kind(n: int, confidence: float) -> str:
+    """What the band of a timeline with ``n`` replications shows, in words."""
+    if n >= MIN_FOR_INTERVAL:
+        return f"band = {confidence:.0%} interval of the mean"
+    return "band = range of the replications (too few for an interval)" if n > 1 else "no band"
+
+
 def _band(frame: pd.DataFrame, column: pd.Series | str, confidence: float):
-    """Per hour: mean over replications and its t-interval (NaN band for one replication)."""
+    """Per hour: mean over replications, and the band's lower and upper edges."""
     values = frame[column] if isinstance(column, str) else column
     grouped = values.groupby(frame["time_h"])
-    mean, sd, n = grouped.mean(), grouped.std(ddof=1), grouped.count()
-    t = stats.t.ppf((1 + confidence) / 2, np.maximum(n - 1, 1))
-    half = np.where(n > 1, t * sd / np.sqrt(n), np.nan)
-    return mean.index.to_numpy() / 24.0, mean.to_numpy(), half
+    mean, n = grouped.mean(), grouped.count()
+    if int(n.max()) >= MIN_FOR_INTERVAL:
+        sd = grouped.std(ddof=1)
+        half = stats.t.ppf((1 + confidence) / 2, np.maximum(n - 1, 1)) * sd / np.sqrt(n)
+        low, high = mean - half, mean + half
+    elif int(n.max()) > 1:
+        low, high = grouped.min(), grouped.max()
+    else:
+        low = high = mean * np.nan
+    return (mean.index.to_numpy() / 24.0, mean.to_numpy(),
+            np.maximum(low.to_numpy(), 0.0), high.to_numpy())
 
 
 def timeline(cmp: Any) -> Figure:
@@ -56,12 +76,11 @@ def timeline(cmp: Any) -> Figure:
                            (bottom, frame[queues].sum(axis=1) if queues else None)):
             if values is None:
                 continue
-            days, mean, half = _band(frame, values, conf)
+            days, mean, low, high = _band(frame, values, conf)
             ax.plot(days, mean, color=colours.get(d), ls=dashes.get(d), lw=1.2,
                     label=style.design_label(cmp, d))
-            if np.isfinite(half).any():
-                ax.fill_between(days, mean - half, mean + half, color=colours.get(d),
-                                alpha=0.2, lw=0)
+            if np.isfinite(high).any():
+                ax.fill_between(days, low, high, color=colours.get(d), alpha=0.12, lw=0)
     for ax in (top, bottom):
         style.shade_windows(ax, cmp)
         ax.grid(alpha=0.3)
@@ -71,6 +90,6 @@ def timeline(cmp: Any) -> Figure:
     bottom.set_ylabel("waiting in contact queues (count)")
     style.legend_outside(fig, [top, bottom], below=True)
     n = cmp.meta.get("replications", "?")
-    fig.suptitle(f"Backlog and queues over time: hourly mean over n={n} replications, band = "
-                 f"{conf:.0%} interval of the mean")
+    fig.suptitle(f"Backlog and queues over time: hourly mean over n={n} replications, "
+                 + band_kind(n if isinstance(n, int) else 0, conf))
     return fig

@@ -102,8 +102,13 @@ def test_timeline_draws_the_mean_of_every_replication_with_a_band_and_shades_win
     assert frame["replication"].nunique() == 2
     bands = [c for c in top.collections if isinstance(c, PolyCollection)]
     assert len(bands) >= 2  # one band per design
+    # Two replications are too few for a t-interval band (t = 12.7): the band is their range.
+    assert "range of the replications" in fig.get_suptitle()
+    lowest = frame.groupby("time_h")["open_cases"].min().to_numpy()
+    edge = bands[0].get_paths()[0].vertices[:, 1]
+    assert np.isclose(edge.min(), max(lowest.min(), 0.0))
     labels = [t.get_text() for t in fig.legends[0].get_texts()]
-    assert "promotion: flash sale" in labels and "warm-up (not in KPIs)" in labels
+    assert "promotion: flash sale (orders x2)" in labels and "warm-up (not in KPIs)" in labels
     assert any(lab.startswith("after promotion") for lab in labels)
 
 
