@@ -125,6 +125,7 @@ def test_run_change_a_lever_run_again(app, tmp_path):
     at.run()
     assert any(FEE in c.value for c in at.caption)  # "Changed: ..."
     at = run_and_wait(at, tmp_path)
+    assert any(f"--set {FEE}=40.0" in c.value for c in at.caption)  # what this run moved
     again = at.table[0].value
     assert again.loc["cost_per_case", "self_built"] == headline.loc["cost_per_case",
                                                                     "self_built"]

@@ -168,7 +168,7 @@ def _progress(runner: Runner, job_id: int) -> None:
 
 def _submit(runner: Runner, scenario: Scenario, designs: list[str], reps: int,
             sid: str, overrides: dict) -> None:
-    sets = " ".join(f"--set {k}={v}" for k, v in overrides.items())
+    sets = " ".join(f"--set {k}={v}" for k, v in overrides.items()) or "no levers moved"
     command = f"aftersales dashboard ({sid}; designs {','.join(designs)}; {reps} reps; {sets})"
     try:
         st.session_state["job"] = runner.submit(scenario, designs, reps, command=command)

@@ -78,6 +78,7 @@ def show(job: Job) -> None:
     st.header("Results")
     st.markdown(f"**{job.label}**, seed {cmp.meta['seed']}, "
                 f"{cmp.meta['wall_time_s']:.1f} s. Written to `{job.folder}`.")
+    st.caption(f"This run: `{job.command}`")
     st.subheader(f"Headline KPIs (mean ± half-width of the {conf:.0%} interval)")
     st.table(report.headline(cmp).set_index("kpi"))
     diff = report.differences(cmp)

@@ -56,6 +56,8 @@ class Job:
     result : Comparison or None
     folder : Path or None
         The results folder written for the run.
+    command : str
+        What was run, with the levers moved, as recorded in the manifest.
     """
 
     id: int
@@ -66,6 +68,7 @@ class Job:
     error: str = ""
     result: Any = None
     folder: Path | None = None
+    command: str = ""
     started: float = field(default_factory=time.time)
     finished: float | None = None
     cancel_requested: bool = False
@@ -173,7 +176,7 @@ class Runner:
                            "wait for it to finish, or cancel it.")
             label = (f"{scenario.name}, {len(designs)} design(s) x {int(replications)} "
                      "replication(s)")
-            job = Job(id=next(self._ids), label=label,
+            job = Job(id=next(self._ids), label=label, command=command,
                       total=len(designs) * int(replications))
             self._current = job
         thread = threading.Thread(target=self._work, name=f"aftersales-run-{job.id}",
