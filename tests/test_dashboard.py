@@ -70,6 +70,8 @@ def test_levers_carry_schema_metadata():
     assert window.raw(14.0) == "14d" and "CPL Art. 25" in window.doc
     payer = levers["policy.return_freight_payer"]
     assert payer.options == ("consumer", "seller", "insured", "free_pickup")
+    carrier_payer = levers["designs.third_party_logistics.logistics.freight_payer"]
+    assert carrier_payer.kind == "choice" and "policy" in carrier_payer.options
     platform = {k for k in levers if k.startswith("designs.third_party_service.field_service.")}
     assert {"designs.third_party_service.field_service.ftf_mean",
             "designs.third_party_service.field_service.visit_fee"} <= platform

@@ -38,7 +38,10 @@ SCENARIO_LEVERS = (
 
 #: Design-level levers by (stage, provider): (parameter path, label).
 PROVIDER_LEVERS = {
-    ("logistics", "third_party_logistics"): (("cost_per_parcel", "Carrier fee per parcel"),),
+    ("logistics", "third_party_logistics"): (
+        ("cost_per_parcel", "Carrier fee per parcel"),
+        ("freight_payer", "Who pays return freight with this carrier")),
+    ("logistics", "in_house"): (("freight_payer", "Who pays return freight (own fleet)"),),
     ("field_service", "third_party_platform"): (
         ("ftf_mean", "Platform first-time-fix rate"), ("visit_fee", "Platform visit fee")),
     ("contact", "community"): (("answer_probability", "Community answer rate"),),
