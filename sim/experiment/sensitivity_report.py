@@ -96,6 +96,11 @@ def findings(table: pd.DataFrame, noise_table: pd.DataFrame) -> list[str]:
 def analyse(spec, executor=None, kpis=None, sweep_out=None, root="results", with_tornado=True,
             confidence=0.95, command=None, progress=None) -> Path:
     """Run the sweep (resuming), compute indices and tornado, write the results folder."""
+    from ..config.errors import ScenarioError
+
+    if spec.method not in ("saltelli", "morris"):
+        raise ScenarioError.at("sweep.method", spec.method, "saltelli (Sobol indices) or "
+                               "morris (elementary effects) for sensitivity indices")
     sweep_out = Path(sweep_out) if sweep_out else Path(root) / "sweeps" / spec.name
     result = run_sweep(spec, executor=executor, out_dir=sweep_out, command=command,
                        progress=progress)
