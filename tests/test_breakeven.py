@@ -57,3 +57,10 @@ def test_no_crossing_in_the_range_says_so():
     assert not result.found
     assert result.message.startswith("no crossing in the range") and "lower for b" in \
         result.message
+
+
+def test_one_replication_gives_a_crossing_without_an_interval():
+    result = breakeven(_table(), KEY, 0, 5, ("a", "b"), points=3, refine=0, replications=1,
+                       progress=False)
+    assert result.found and np.isnan(result.lower)
+    assert "no interval: use 2 or more replications" in result.message

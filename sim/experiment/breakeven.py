@@ -186,11 +186,15 @@ def breakeven(raw: Mapping[str, Any], key: str, low: Any, high: Any, designs: tu
     j = next(k for k in range(len(cy) - 1) if np.sign(cy[k]) != np.sign(cy[k + 1])
              or cy[k] == 0)
     root = float(cx[j]) if cy[j] == 0 else _root(cx[j], cy[j], cx[j + 1], cy[j + 1])
-    lo, hi = _band_interval(curve, root)
     unit = "h" if factor.duration else ""
+    if curve[["lower", "upper"]].isna().any().any():
+        lo = hi = math.nan
+        interval = "no interval: use 2 or more replications"
+    else:
+        lo, hi = _band_interval(curve, root)
+        interval = f"95% interval {lo:.4g}{unit} .. {hi:.4g}{unit}"
     more = f"; {len(change) - 1} more sign change(s) on the grid" if len(change) > 1 else ""
-    message = (f"{a} and {b} swap on {kpi} at {key} = {root:.4g}{unit} (95% interval "
-               f"{lo:.4g}{unit} .. {hi:.4g}{unit}); below it "
+    message = (f"{a} and {b} swap on {kpi} at {key} = {root:.4g}{unit} ({interval}); below it "
                f"{a if cy[0] < 0 else b} has the lower {kpi}{more}")
     return BreakEven(key, kpi, designs, curve, root, lo, hi, message,
                      meta={"duration": factor.duration, "grid": list(map(float, grid)),

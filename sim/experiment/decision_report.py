@@ -27,9 +27,10 @@ def breakeven_figure(result):
     ax.plot(curve["x"], curve["mean_diff"], marker="o", label=f"{result.designs[0]} − "
                                                               f"{result.designs[1]}")
     ax.axhline(0, color="black", lw=0.8)
-    if result.found:
+    if result.found and np.isfinite(result.lower):
         ax.axvspan(result.lower, result.upper, color="tab:red", alpha=0.15,
                    label="crossing interval")
+    if result.found:
         ax.axvline(result.crossing, color="tab:red", lw=1.2,
                    label=f"crossing {result.crossing:.4g}")
     unit = " [h]" if result.meta.get("duration") else ""
