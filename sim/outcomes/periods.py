@@ -246,6 +246,8 @@ def _context(cases, ledger, scenario, summary):
 
     from .kpis import Context
 
-    if "world" in {f.name for f in dataclasses.fields(Context)}:  # TEMP-SHIM until main moves
+    # The period KPIs read only the cases and the scenario; a Context that still takes the
+    # world (before KPIs read a run summary) gets a stand-in holding just the scenario.
+    if "world" in {f.name for f in dataclasses.fields(Context)}:
         return Context(cases, ledger, types.SimpleNamespace(scenario=scenario))
     return Context(cases, ledger, scenario, summary)
