@@ -55,6 +55,8 @@ FIELDS: dict[str, tuple[str, object, str]] = {
     "complaint_closed_at": ("f8", NAN, "complaint closed (h)"),
     "authority": ("?", False, "the complaint reached the authorities"),
     "recovered": ("?", False, "a failure on the case was put right"),
+    "csat_factor": ("f8", 1.0, "factor on the case's satisfaction from its providers and "
+                               "policies (community trust effect, partial refund)"),
     "statutory_applicable": ("?", False, "a statutory deadline applied to the case"),
     "statutory_met": ("?", True, "every statutory deadline that applied was met"),
 }

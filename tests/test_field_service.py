@@ -54,6 +54,9 @@ def _returns_available() -> bool:
     return importlib.util.find_spec("sim.journeys.returns") is not None
 
 
+STEADY = {"no_show_probability": 0.0, "late_probability": 0.0, "ftf_drift_per_week": 0.0}
+
+
 def table(field: dict, *, rates=None, lags=None, orders_per_day=60.0, horizon="4d",
           overlays=None, policy=None, seed=11, history="7d") -> dict:
     """A one-design scenario: orders of one category raising field cases, ample agents."""
@@ -64,6 +67,9 @@ def table(field: dict, *, rates=None, lags=None, orders_per_day=60.0, horizon="4
         "handle_time": {"chat": {"default": {"dist": "deterministic", "value": "6min"}}},
         "patience": {}, "retry_probability": 0.0, "max_attempts": 1,
     }
+    # Exact times need reliable technicians and parts in stock (tests/test_modes.py and the
+    # reliability tests below switch these on).
+    field = {"reliability": STEADY, "parts_in_stock": 1.0, **field}
     design = {"contact": contact, "logistics": {"provider": STUB}, "field_service": field}
     if overlays:
         design["overlays"] = overlays
@@ -300,3 +306,39 @@ def test_early_fault_remedy_skips_the_repair():
         "appliances", {**overrides, "policy.early_remedy_choice": 0.0}), "self_built")
     none_repairs = none.cases[none.cases["case_type"].astype(str) == "repair"]
     assert none_repairs["visits"].sum() >= len(repairs)
+
+
+# --- reliability: no-shows, late arrivals, parts ----------------------------------------
+def _repairs(**field):
+    base = platform(**perfect(1.0), lead_time=fixed("48h"), travel=fixed("1h"),
+                    on_site=fixed("1h"))
+    res = run(table({**base, **field}, lags={"repair": fixed("20d")}))
+    cases = res.cases
+    return cases[cases["case_type"] == "repair"]
+
+
+def test_no_show_rebooks_after_the_delay():
+    steady = _repairs()
+    noshow = _repairs(reliability={**STEADY, "no_show_probability": 1.0, "max_rebookings": 1,
+                                   "rebook_delay": "1d"})
+    assert (noshow["no_shows"] == 1).all() and (steady["no_shows"] == 0).all()
+    np.testing.assert_allclose(noshow["service_done_at"] - steady["service_done_at"], 24.0)
+
+
+def test_late_arrival_delays_the_job_by_exactly_the_lateness():
+    steady = _repairs()
+    late = _repairs(reliability={**STEADY, "late_probability": 1.0, "late_by": "2h"})
+    assert (late["late_arrivals"] == 1).all()
+    np.testing.assert_allclose(late["service_done_at"] - steady["service_done_at"], 2.0)
+
+
+def test_non_stock_parts_wait_for_own_technicians_too():
+    base = {"provider": "in_house", "technicians": 50, "coverage": 1.0,
+            "first_time_fix": 1.0, "parts_probability": 1.0, "parts_in_stock": 0.0,
+            "parts_wait": "2d", "lead_time": fixed("24h"), "travel": fixed("1h"),
+            "on_site": fixed("1h")}
+    res = run(table(base))
+    repairs = res.cases[res.cases["case_type"] == "repair"]
+    np.testing.assert_allclose(repairs["parts_wait_h"], 48.0)
+    booked = repairs["service_done_at"] - repairs["booked_at"]
+    np.testing.assert_allclose(booked, 48.0 + 24.0 + 2.0, atol=1e-9)

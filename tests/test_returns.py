@@ -19,6 +19,12 @@ HANDLE = 6 * MINUTE  # the request contact; the approval follows at once (approv
 VALUE = 100.0        # every order's value
 
 
+#: Every return passes inspection and none is a quality fault (exact times, fees as set);
+#: tests/test_inspection.py switches these on.
+CLEAN_INSPECTION = {"inspection_reject": 0.0, "inspection_partial": 0.0,
+                    "return_fraud_share": 0.0, "quality_fault_share": 0.0}
+
+
 def scenario(logistics: dict, policy: dict | None = None, overlays: dict | None = None,
              contact: dict | None = None, exchange_rate: float = 0.1, orders: float = 40,
              horizon: str = "5d") -> Scenario:
@@ -42,7 +48,7 @@ def scenario(logistics: dict, policy: dict | None = None, overlays: dict | None 
                                             "rates": {"return_refund": 0.5,
                                                       "exchange": exchange_rate}}}},
         "policy": {"complaint_probability": 0.0, "approval_time": "0h",
-                   "return_freight_payer": "seller", **(policy or {})},
+                   "return_freight_payer": "seller", **CLEAN_INSPECTION, **(policy or {})},
         "designs": {"d": design},
     })
 

@@ -61,6 +61,26 @@ class Policy:
         0.15, min=0.0, max=1.0,
         doc="Relative increase of returns when freight is insured (assumption; YC).")
 
+    # Inspection, fraud, quality faults, refund-only (sim/journeys/returns.py) -------------
+    inspection_reject: float = probability(
+        0.02, doc="Share of honest returns rejected at inspection: used or damaged goods, no "
+                  "refund (assumption).")
+    inspection_partial: float = probability(
+        0.05, doc="Share of honest returns refunded only in part (assumption).")
+    partial_refund_csat: float = probability(
+        0.7, doc="Satisfaction factor of a partial refund (assumption).")
+    return_fraud_share: float = probability(
+        0.01, doc="Share of returns that are fraud: empty boxes, swapped items (assumption; "
+                  "JAVY: freight-insurance fraud rings exist).")
+    fraud_detection: float = probability(
+        0.7, doc="Share of fraudulent returns the inspection catches (assumption).")
+    quality_fault_share: float = probability(
+        0.3, doc="Share of return requests for a quality fault (not as described, defective), "
+                 "whose freight the seller pays (CPL Art. 24; share assumption).")
+    refund_only_below: float = money(
+        0.0, doc="Returns of orders below this value are refunded without sending the goods "
+                 "back (仅退款, a platform lever; 0: off; assumption).")
+
     # Where is my parcel / refund (consumer behaviour; sim/providers/tracking.py) -----------
     parcel_expected: float = duration(
         "3d", doc="Hand-over to arrival a consumer expects of a parcel (sources.md §3.5: "

@@ -23,6 +23,22 @@
    ``policy.refund_breach_penalty`` and may raise a complaint. An exchange ends when the
    replacement arrives.
 
+6. **Inspection outcome** (``policy.inspection_*``; not for parcels lost or refunded at the
+   scan): a share of returns are **fraud** (empty boxes, swapped items); inspection detects
+   ``fraud_detection`` of them and rejects them (the case ends ``unresolved``), the rest are
+   refunded and the order value is lost (penalty ``return_fraud``). Of honest returns,
+   ``inspection_reject`` are **rejected** (used, damaged: no refund; the consumer may dispute:
+   :func:`after_failure`) and ``inspection_partial`` get a **partial refund** (the case's
+   ``csat_factor`` takes ``partial_refund_csat``); the rest pass. ``inspection_result``
+   records the outcome (0 none, 1 pass, 2 partial, 3 rejected, 4 fraud caught, 5 fraud
+   missed).
+
+**Quality faults** (``policy.quality_fault_share`` of return requests, goods not as described
+or defective) ship at the seller's expense whatever the freight payer (CPL Art. 24), so no fee
+deters them. **Refund-only** (仅退款, ``policy.refund_only_below``): a return of an order below
+that value is refunded without sending the goods back; the platform writes off the order value
+(``refund_only``).
+
 A lost parcel (the logistics provider handles re-contact and compensation) is the platform's
 risk: the consumer is refunded, or gets the replacement, anyway; the loss counts as receipt
 for the deadline.
@@ -35,6 +51,8 @@ from __future__ import annotations
 
 import math
 from collections.abc import Generator
+
+import numpy as np
 
 from ..config.vocab import RETURN_TYPES
 from . import journey
@@ -65,7 +83,13 @@ def return_goods(world, case: int, exchange: bool, request_contact: bool = True)
         if not result.resolved:
             return (yield from after_failure(world, case, result.outcome))
         yield env.timeout(_approval_delay(world, case))
-        payer = world.stage("logistics").freight_payer()
+        if not exchange and _refund_only(world, case):
+            world.ledger.charge(case=case, time=env.now, component="refund_only",
+                                kind="variable", amount=_value(world, case))
+            return (yield from _refund(world, case, requested_at, False))
+        quality_fault = world.draws.uniform("returns/quality_fault", case) < \
+            policy.quality_fault_share
+        payer = "seller" if quality_fault else world.stage("logistics").freight_payer()
         if payer == "consumer":
             if world.draws.uniform("returns/fee_deterrence", case) < policy.fee_deterrence:
                 return "withdrawn"
@@ -78,10 +102,56 @@ def return_goods(world, case: int, exchange: bool, request_contact: bool = True)
             seller_pays = False
     received = yield from world.stage("logistics").collect_return(
         case, seller_pays=seller_pays, refund=not exchange)
+    if received and math.isnan(rec["refund_at"][case]):
+        verdict = _inspect(world, case)
+        if verdict in ("rejected", "fraud_caught"):
+            return (yield from after_failure(world, case, "unresolved"))
     if exchange:
         yield from world.stage("logistics").ship_replacement(case)
         return "resolved"
     return (yield from _refund(world, case, requested_at, received))
+
+
+INSPECTION_CODES = {"pass": 1, "partial": 2, "rejected": 3, "fraud_caught": 4,
+                    "fraud_missed": 5}
+
+
+def _value(world, case: int) -> float:
+    return float(np.nan_to_num(world.cases.order_value[case]))
+
+
+def _refund_only(world, case: int) -> bool:
+    """Refund without return: the order is below ``policy.refund_only_below``."""
+    limit = world.scenario.policy.refund_only_below
+    value = float(world.cases.order_value[case])
+    only = limit > 0 and not math.isnan(value) and value < limit
+    if only:
+        world.records.add("refund_only", "?", False, "refunded without a return "
+                                                     "(policy.refund_only_below)")[case] = True
+    return only
+
+
+def _inspect(world, case: int) -> str:
+    """The inspection outcome of received goods (see the module docstring)."""
+    policy, draws, rec = world.scenario.policy, world.draws, world.records
+    codes = rec.add("inspection_result", "i1", 0, "0 not inspected, 1 pass, 2 partial refund, "
+                                                  "3 rejected, 4 fraud caught, 5 fraud missed")
+    if draws.uniform("returns/fraud", case) < policy.return_fraud_share:
+        if draws.uniform("returns/fraud_detect", case) < policy.fraud_detection:
+            verdict = "fraud_caught"
+        else:
+            verdict = "fraud_missed"
+            world.ledger.charge(case=case, time=world.env.now, component="return_fraud",
+                                kind="penalty", amount=_value(world, case))
+    else:
+        u = draws.uniform("returns/inspection", case)
+        verdict = ("rejected" if u < policy.inspection_reject else
+                   "partial" if u < policy.inspection_reject + policy.inspection_partial else
+                   "pass")
+    if verdict == "partial":
+        rec["csat_factor"][case] *= policy.partial_refund_csat
+    codes[case] = INSPECTION_CODES[verdict]
+    return verdict
 
 
 def _approval_delay(world, case: int) -> float:

@@ -146,9 +146,7 @@ class Community(Provider):
         super().__init__(world, params, name)
         self.staff = ContactCentre(world, params.staff, name)
         self.backoffice = BackOffice(self, params.backoffice, f"{name}:backoffice")
-        self._csat_factor = world.records.add(
-            "csat_factor", "f8", 1.0, "factor on the case's satisfaction from its provider "
-                                      "(the community's trust effect)")
+        self._csat_factor = world.records["csat_factor"]
         orders = world.scenario.demand.orders_per_day
         size = params.active_members / orders if orders > 0 else math.inf
         #: P(deflected by an existing thread), growing with the community's size.

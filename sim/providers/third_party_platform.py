@@ -7,12 +7,15 @@ scaled to ``[ftf_min, ftf_max]`` with mean ``ftf_mean`` (docs/sources.md §6), a
 goes to a technician picked by the case's ``"platform/assign"`` uniform. A revisit costs a full
 fee and a full lead time (Aberdeen, sources.md §1.3). The fee is ``visit_fee`` plus
 ``surcharge_per_km`` beyond ``free_km`` of the consumer's distance (MFR, sources.md §3.6).
+Quality is also *unstable* (:mod:`sim.providers.field_reliability`): technicians miss
+appointments (rebooking), come late, and their first-time fix drifts week by week.
 Cases outside ``coverage`` go to the manufacturer network (see
 :mod:`sim.providers.in_house.technicians`).
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Generator
 from dataclasses import dataclass
 
@@ -20,9 +23,11 @@ import numpy as np
 
 from ..config.distributions import Dist
 from ..config.errors import Problem
-from ..config.fields import dist, money, number, probability
+from ..config.fields import dist, money, number, probability, table
 from ..config.registry import register_provider
+from .field_reliability import PlatformReliabilityParams, appointment, drift_paths
 from .in_house.technicians import FieldParams, FieldProvider
+from .staffing import HOURS_PER_WEEK
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -48,6 +53,10 @@ class PlatformParams(FieldParams):
                             doc="Distance covered by the fee (MFR: 20 km; 10 km rural).")
     distance: Dist = dist({"dist": "lognormal", "mean": 12, "sd": 10}, of_duration=False,
                           doc="Consumer's distance from the technician, km (assumption).")
+    reliability: PlatformReliabilityParams = table(
+        PlatformReliabilityParams, default={},
+        doc="No-shows, late arrivals and weekly quality drift of independent technicians "
+            "(unstable quality; assumption).")
     technicians: int = number(50, integer=True, min=1,
                               doc="Technicians in the platform's pool for this run "
                                   "(assumption).")
@@ -88,6 +97,11 @@ class ServicePlatform(FieldProvider):
     def __init__(self, world, params: PlatformParams, name: str = "third_party_platform"):
         super().__init__(world, params, name)
         self.technician_ftf = params.draw_technicians(world.streams.rng("platform/technicians"))
+        run = world.scenario.run
+        weeks = int(math.ceil((run.horizon + run.drain) / HOURS_PER_WEEK)) + 1
+        #: First-time fix of each technician by week of the run (the drift).
+        self.ftf_by_week = drift_paths(self.technician_ftf, params.reliability, weeks,
+                                       world.streams.rng("platform/drift"))
         self._technician = world.records.add("platform_technician", "i2", -1,
                                              "platform technician of the case's last visit")
 
@@ -102,9 +116,10 @@ class ServicePlatform(FieldProvider):
         tech = min(int(draws.uniform("platform/assign", case, k) * p.technicians),
                    p.technicians - 1)
         self._technician[case] = tech
-        yield env.timeout(draws.value("field/lead_time", p.lead_time, case, k))
+        yield from appointment(self, case, k, p.lead_time)
         yield env.timeout(draws.value("field/travel", p.travel, case, k))
         self._arrive(case)
         yield env.timeout(draws.value("field/on_site", p.on_site, case, k) * on_site_factor)
-        success = float(self.technician_ftf[tech]) if kind == "repair" else p.success(kind)
+        week = min(int(env.now // HOURS_PER_WEEK), self.ftf_by_week.shape[1] - 1)
+        success = float(self.ftf_by_week[tech, week]) if kind == "repair" else p.success(kind)
         return self.fee(case), success

@@ -33,6 +33,7 @@ from ...config.fields import dist, items, money, number, probability, table
 from ...config.registry import register_provider
 from ...config.vocab import FIELD_TYPES
 from ..base import Provider
+from ..field_reliability import ReliabilityParams, appointment, await_parts
 from ..staffing import Shift, book_roster, hourly_cost, roster
 from .roster import RosteredPool
 
@@ -73,6 +74,15 @@ class FieldParams:
                  "repeat visits).")
     parts_cost: float = money(60.0, doc="Parts per repair visit that uses them (sources.md §3.6: "
                                         "MFR replace-part repair ¥30-100).")
+    parts_in_stock: float = probability(
+        0.8, doc="P(the parts a repair needs are in stock) (assumption; ABD: parts cause 51% "
+                 "of repeat visits).")
+    parts_wait: Dist = dist({"dist": "uniform", "min": "1d", "max": "3d"},
+                            doc="Waiting for a part that is not in stock (assumption).")
+    reliability: ReliabilityParams = table(
+        ReliabilityParams, default={},
+        doc="No-shows, late arrivals and quality drift (an own team: rare, steady; "
+            "assumption).")
     coverage: float = probability(0.70, doc="Share of consumers inside the service area "
                                             "(sources.md §6 / table: self-built 0.70 [L]).")
     fallback: ManufacturerNetwork = table(ManufacturerNetwork, default={},
@@ -126,6 +136,11 @@ class FieldProvider(Provider):
         super().__init__(world, params, name)
         self._fallback = world.records.add("field_fallback", "?", False,
                                            "a visit was made by the manufacturer network")
+        rec = world.records
+        self.no_shows = rec.add("no_shows", "i2", 0, "appointments the technician missed")
+        self.late_arrivals = rec.add("late_arrivals", "i2", 0, "visits the technician came "
+                                                               "late to")
+        self.parts_wait = rec.add("parts_wait_h", "f8", 0.0, "waiting for non-stock parts (h)")
         # Filled by the field journeys; added here so the column exists whenever the stage does.
         world.records.add("field_sla_met", "?", False,
                           "field job done right within policy.field_sla of the first booking")
@@ -182,6 +197,7 @@ class FieldProvider(Provider):
         if kind not in FIELD_TYPES:
             raise ValueError(f"unknown field job {kind!r}; one of {FIELD_TYPES}")
         k = self._book(case)
+        yield from await_parts(self, case, kind, k)
         if not self.covered(case):
             return (yield from self._manufacturer_visit(case, kind, k))
         fee, success = yield from self._job(case, kind, k, on_site_factor)
@@ -216,7 +232,7 @@ class Technicians(FieldProvider):
 
     def _job(self, case: int, kind: str, k: int, on_site_factor: float) -> Generator:
         p, draws, env = self.params, self.world.draws, self.env
-        yield env.timeout(draws.value("field/lead_time", p.lead_time, case, k))
+        yield from appointment(self, case, k, p.lead_time)
         # From the appointment on, the job waits for a free technician (FIFO).
         request = self.pool.request(0)
         self.pool.waiting += 1
