@@ -64,7 +64,7 @@ MISTAKES = [
      "lognormal"),
     ("missing_dist_param", put(HANDLE, {"dist": "lognormal", "mean": "5min"}), f"{HANDLE}.sd",
      "missing"),
-    ("unit_spelled_out", put(HANDLE, {"dist": "deterministic", "value": "6 minutes"}),
+    ("unit_unknown", put(HANDLE, {"dist": "deterministic", "value": "6 months"}),
      f"{HANDLE}.value", "6min"),
     ("unit_missing", put(HANDLE, {"dist": "deterministic", "value": "6"}), f"{HANDLE}.value",
      "6min"),

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import special, stats
 
-from .errors import MISSING, Problem, ScenarioError
+from .errors import MISSING, UNSHOWN, Problem, ScenarioError
 from .units import ALLOWED_DURATION, parse_duration
 
 #: Parameters each kind takes; ``shape`` is always a plain number, the others carry the unit of
@@ -217,7 +217,7 @@ def parse_dist(raw: object, key: str, duration: bool) -> Dist:
     names = KINDS[kind]
     extra = sorted(set(raw) - set(names) - {"dist"})
     for name in extra:
-        problems.append(Problem(f"{key}.{name}", raw[name],
+        problems.append(Problem(f"{key}.{name}", UNSHOWN,
                                 f"not a parameter of {kind}; it takes {', '.join(names)}"))
     values: list[float] = []
     for name in names:
@@ -276,6 +276,23 @@ def _check_shape(kind: str, p: tuple[float, ...], key: str) -> None:
     if bad:
         name, allowed = bad
         raise ScenarioError.at(f"{key}.{name}", p[KINDS[kind].index(name)], allowed)
+    _check_finite(Dist(kind, p), key)
+
+
+def _check_finite(d: Dist, key: str) -> None:
+    """Refuse parameters whose moments or quantiles overflow (e.g. sd = 1e154 x the mean)."""
+    try:
+        with np.errstate(all="raise"):
+            moments = (d.mean, d.variance)
+            quantiles = d.ppf(np.array([0.001, 0.5, 0.999]))
+        ok = all(math.isfinite(m) for m in moments) and bool(np.all(np.isfinite(quantiles)))
+    except (OverflowError, FloatingPointError, ValueError, ZeroDivisionError):
+        ok = False
+    if not ok:
+        names = KINDS[d.kind]
+        raise ScenarioError.at(f"{key}.{names[-1]}", d.params[-1] if d.params else None,
+                               f"{d.kind} parameters ({', '.join(names)}) whose mean, variance "
+                               "and quantiles are finite numbers (these overflow)")
 
 
 def describe(dist: Dist, duration: bool = True) -> dict[str, object]:

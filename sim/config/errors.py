@@ -7,7 +7,44 @@ a file in one pass instead of one error per run.
 
 from __future__ import annotations
 
+import reprlib
 from dataclasses import dataclass
+
+#: Longest key and value shown in a message: a file may hold huge or deeply nested values.
+_SHOW_CHARS = 80
+_repr = reprlib.Repr()  # keyword arguments only from Python 3.12
+_repr.maxlevel, _repr.maxlist, _repr.maxtuple, _repr.maxset = 2, 6, 6, 6
+_repr.maxstring, _repr.maxother, _repr.maxlong = 60, 60, 40
+
+
+def show_value(value: object) -> str:
+    """A short, one-line, safe rendering of a value found in a file.
+
+    Tables are shown by their keys only (``a table with keys a, b``), never their values, so
+    an error about a mistyped table does not dump (and leak) a whole file; strings and
+    numbers are shown, shortened to a line.
+    """
+    if value is _MISSING:
+        return "missing"
+    if value is _UNSHOWN:
+        return "(value not shown)"
+    if isinstance(value, dict):
+        names = [str(k) for k in list(value)[:6]]
+        more = ", ..." if len(value) > 6 else ""
+        text = (f"a table with keys {', '.join(names)}{more}" if names else "an empty table")
+    elif isinstance(value, list | tuple) and any(isinstance(v, dict | list) for v in value):
+        text = f"a list of {len(value)} item(s)"
+    else:
+        try:
+            text = _repr.repr(value)
+        except (RecursionError, ValueError):  # ValueError: a huge int's digits
+            text = f"a {type(value).__name__}"
+    return _short(text)
+
+
+def _short(text: str, limit: int = _SHOW_CHARS) -> str:
+    text = text if text.isprintable() else repr(text)[1:-1]
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 @dataclass(frozen=True)
@@ -29,10 +66,8 @@ class Problem:
     allowed: str
 
     def __str__(self) -> str:
-        shown = "missing" if self.value is _MISSING else repr(self.value)
-        # A key from a file may hold control characters; escape them to keep one line.
-        key = self.key if self.key.isprintable() else repr(self.key)[1:-1]
-        return f"{key}: {shown} — {self.allowed}"
+        # A key from a file may hold control characters or be very long: one short line.
+        return f"{_short(self.key, 240)}: {show_value(self.value)} — {self.allowed}"
 
 
 class _Missing:
@@ -42,6 +77,10 @@ class _Missing:
 
 _MISSING = _Missing()
 MISSING = _MISSING
+#: The value of an unknown key: never echoed (it may come from a file the user did not
+#: mean to share, e.g. a credentials file named as a base); the key is enough to fix it.
+_UNSHOWN = _Missing()
+UNSHOWN = _UNSHOWN
 
 
 class ScenarioError(ValueError):

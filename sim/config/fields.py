@@ -14,6 +14,7 @@ Nothing here evaluates code: raw values are only ever compared, converted and ch
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import difflib
 import math
@@ -21,7 +22,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from .distributions import Dist, describe, parse_dist
-from .errors import MISSING, Problem, ScenarioError
+from .errors import MISSING, UNSHOWN, Problem, ScenarioError
 from .units import ALLOWED_DURATION, format_duration, parse_duration
 
 Parser = Callable[[Any, str], Any]
@@ -42,7 +43,9 @@ def _field(default: Any, parse: Parser, doc: str, kind: str, allowed: str,
         frozen = default
 
         def factory() -> Any:
-            return frozen
+            # A fresh copy per scenario: frozen dataclasses may still hold dicts, and a
+            # shared default would let mutating one loaded scenario change the next.
+            return copy.deepcopy(frozen)
 
         return dataclasses.field(default_factory=factory, metadata=meta)
     return dataclasses.field(default=default, metadata=meta)
@@ -50,27 +53,40 @@ def _field(default: Any, parse: Parser, doc: str, kind: str, allowed: str,
 
 REQUIRED = MISSING
 
+#: Largest whole number a count field accepts unless it declares its own ``max``: beyond it a
+#: run cannot fit in memory or finish (agents, technicians, attempts, queue places ...).
+MAX_COUNT = 10_000
+#: Largest finite value a real-valued field accepts unless it declares its own ``max``.
+MAX_NUMBER = 1e12
+
 
 # --- scalar helpers ---------------------------------------------------------------------------
 def number(default: Any = REQUIRED, *, doc: str, min: float | None = None,
            max: float | None = None, integer: bool = False, unit: str = "",
            open_min: bool = False) -> Any:
-    """A number, optionally an integer, within ``[min, max]`` (``(min, max]`` with open_min)."""
+    """A number, optionally an integer, within ``[min, max]`` (``(min, max]`` with open_min).
+
+    A whole-number field takes TOML integers only (``3``, not ``3.0`` or ``1e308``); without
+    an explicit ``max`` it is capped at :data:`MAX_COUNT`, a real number at
+    :data:`MAX_NUMBER` (``inf`` is accepted only by real fields that declare no ``max``).
+    """
+    allow_inf = not integer and max is None
+    if max is None:
+        max = MAX_COUNT if integer else MAX_NUMBER
     lo = "" if min is None else (f"> {min:g}" if open_min else f">= {min:g}")
     hi = "" if max is None else f"<= {max:g}"
     bounds = " and ".join(b for b in (lo, hi) if b)
     what = "a whole number" if integer else "a number"
-    allowed = f"{what} {bounds}".strip()
+    allowed = f"{what} {bounds}".strip() + (', or inf' if allow_inf else "")
 
     def parse(raw: Any, key: str) -> Any:
         ok_type = isinstance(raw, int) if integer else isinstance(raw, int | float)
         if isinstance(raw, bool) or not ok_type:
-            if integer and isinstance(raw, float) and raw.is_integer():
-                raw = int(raw)
-            else:
-                raise ScenarioError.at(key, raw, allowed)
+            raise ScenarioError.at(key, raw, allowed)
         value = int(raw) if integer else float(raw)
-        if not integer and not math.isfinite(value) and not (value == math.inf and max is None):
+        if value == math.inf and allow_inf:
+            return value
+        if not integer and not math.isfinite(value):
             raise ScenarioError.at(key, raw, allowed)
         too_low = min is not None and (value <= min if open_min else value < min)
         if too_low or (max is not None and value > max):
@@ -229,7 +245,7 @@ def mapping(value_field: Any, default: Any = REQUIRED, *, doc: str,
         for name, value in raw.items():
             sub = f"{key}.{name}"
             if keys and name not in keys:
-                problems.append(Problem(sub, value, "unknown name; expected one of "
+                problems.append(Problem(sub, UNSHOWN, "unknown name; expected one of "
                                         + ", ".join(keys) + _suggest(name, keys)))
                 continue
             try:
@@ -290,7 +306,7 @@ def build(cls: type, raw: Any, key: str = "") -> Any:
     problems: list[Problem] = []
     for name in raw:
         if name not in fields:
-            problems.append(Problem(prefix + name, raw[name],
+            problems.append(Problem(prefix + name, UNSHOWN,
                                     f"unknown key in {cls.__name__}"
                                     + _suggest(name, tuple(fields))
                                     + "; known keys: " + ", ".join(fields)))

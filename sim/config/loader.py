@@ -13,8 +13,10 @@ Order of resolution (each step works on plain tables, then one :func:`build` che
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import dataclasses
+import importlib.resources
 import os
 import tomllib
 from collections.abc import Mapping
@@ -24,10 +26,31 @@ from typing import Any
 from . import registry
 from .errors import MISSING, Problem, ScenarioError
 from .fields import _suggest, build
+from .limits import budget_problems
 from .schema import Scenario, parse_design
 
-SCENARIO_DIR = Path(os.environ.get("AFTERSALES_SCENARIOS",
-                                   Path(__file__).resolve().parents[2] / "scenarios"))
+
+def _scenario_dir() -> Path:
+    """Where the bundled scenarios are: package data of :mod:`sim` (``sim/scenarios``).
+
+    In a source checkout ``sim/scenarios`` is a link to the top-level ``scenarios/`` folder;
+    an installed wheel carries the files themselves. ``AFTERSALES_SCENARIOS`` points
+    elsewhere (a test or a user's own library of scenarios).
+    """
+    override = os.environ.get("AFTERSALES_SCENARIOS")
+    if override:
+        return Path(override)
+    return Path(str(importlib.resources.files("sim") / "scenarios"))
+
+
+SCENARIO_DIR = _scenario_dir()
+#: The longest ``base`` chain followed (a longer one is almost surely a mistake).
+MAX_BASE_DEPTH = 16
+#: The most deeply nested table a scenario may hold (the schema itself needs about 6 levels).
+MAX_NESTING = 24
+_ENCODING_HELP = ("UTF-8 text (with or without a byte-order mark); re-save the file as UTF-8 "
+                  "(most editors: Save As > Encoding > UTF-8) or convert it, e.g. "
+                  "iconv -f GB18030 -t UTF-8 old.toml > new.toml")
 
 
 def bundled_scenarios() -> dict[str, Path]:
@@ -48,8 +71,9 @@ def resolve_path(path_or_name: str | os.PathLike, relative_to: Path | None = Non
     if relative_to is not None:
         candidates.insert(0, relative_to / text)
     for candidate in candidates:
-        if candidate.is_file():
-            return candidate
+        with contextlib.suppress(OSError, ValueError):  # overlong or NUL-holding names
+            if candidate.is_file():
+                return candidate
     bundled = bundled_scenarios()
     name = text.removesuffix(".toml")
     if name in bundled:
@@ -58,22 +82,111 @@ def resolve_path(path_or_name: str | os.PathLike, relative_to: Path | None = Non
                            + ", ".join(bundled) + _suggest(name, list(bundled)))
 
 
-def read_raw(path_or_name: str | os.PathLike, _seen: tuple[Path, ...] = ()) -> dict[str, Any]:
-    """Read a scenario file and everything it is based on, merged, as plain tables."""
-    path = resolve_path(path_or_name, _seen[-1].parent if _seen else None).resolve()
-    if path in _seen:
-        raise ScenarioError.at("base", str(path), "a base chain without cycles")
+def read_toml(path: Path, key: str = "(file)") -> dict[str, Any]:
+    """Read one TOML file as UTF-8 (a byte-order mark is allowed), or raise ScenarioError."""
     try:
-        with path.open("rb") as handle:
-            raw = tomllib.load(handle)
+        data = path.read_bytes()
+    except OSError as err:
+        raise ScenarioError.at(key, str(path), f"a readable file ({err.strerror})") from None
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        raise ScenarioError.at(key, str(path), f"{_ENCODING_HELP} (byte {data[err.start]:#04x} "
+                               f"at offset {err.start} is not UTF-8)") from None
+    try:
+        raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as err:
-        raise ScenarioError.at("(file)", str(path), f"valid TOML ({err})") from None
+        raise ScenarioError.at(key, str(path), f"valid TOML ({err})") from None
+    except RecursionError:
+        raise ScenarioError.at(key, str(path), f"tables nested at most {MAX_NESTING} deep") \
+            from None
+    problem = _too_deep(raw, MAX_NESTING)
+    if problem:
+        raise ScenarioError.at(problem, "(nested tables)",
+                               f"tables nested at most {MAX_NESTING} deep")
+    return raw
+
+
+def _too_deep(node: Any, budget: int, key: str = "") -> str | None:
+    """The dotted key where ``node`` nests deeper than ``budget``, or None."""
+    if isinstance(node, dict):
+        children = node.items()
+    elif isinstance(node, list):
+        children = ((str(i), v) for i, v in enumerate(node))
+    else:
+        return None
+    if budget <= 0:
+        return key or "(top level)"
+    for name, value in children:
+        found = _too_deep(value, budget - 1, f"{key}.{name}" if key else str(name))
+        if found:
+            return found
+    return None
+
+
+def _inside(path: Path, roots: tuple[Path, ...]) -> bool:
+    return any(path == root or root in path.parents for root in roots)
+
+
+def read_raw(path_or_name: str | os.PathLike, _seen: tuple[Path, ...] = (),
+             base_dirs: tuple[str | os.PathLike, ...] = ()) -> dict[str, Any]:
+    """Read a scenario file and everything it is based on, merged, as plain tables.
+
+    Parameters
+    ----------
+    path_or_name : str or path
+        A TOML file or the name of a bundled scenario.
+    base_dirs : tuple of paths
+        Extra folders a ``base`` may be read from. A ``base`` always resolves relative to the
+        file that names it, and must lie under the top-level scenario's folder, the bundled
+        scenarios or one of these folders: a scenario cannot read other files on the machine.
+
+    Raises
+    ------
+    ScenarioError
+        A missing, unreadable, confined or cyclic ``base`` names ``base``, the file that
+        names it and, for a cycle, the whole chain.
+    """
+    if not _seen:
+        path = resolve_path(path_or_name).resolve()
+    else:
+        path = _resolve_base(path_or_name, _seen, base_dirs)
+    if path in _seen:
+        chain = " -> ".join(p.name for p in (*_seen, path))
+        raise ScenarioError.at(f"base (in {_seen[-1]})", str(path_or_name),
+                               f"a base chain without cycles; this one loops: {chain}")
+    if len(_seen) > MAX_BASE_DEPTH:
+        raise ScenarioError.at(f"base (in {_seen[-1]})", str(path_or_name),
+                               f"a base chain at most {MAX_BASE_DEPTH} files long")
+    key = "(file)" if not _seen else f"base (in {_seen[-1]})"
+    raw = read_toml(path, key)
     base = raw.pop("base", None)
     if base is None:
         return raw
-    if not isinstance(base, str):
-        raise ScenarioError.at("base", base, "the name or path of another scenario file")
-    return deep_merge(read_raw(base, (*_seen, path)), raw)
+    if not isinstance(base, str) or not base.strip():
+        raise ScenarioError.at(f"base (in {path})", base,
+                               "the name or path of another scenario file")
+    return deep_merge(read_raw(base, (*_seen, path), base_dirs), raw)
+
+
+def _resolve_base(text: str | os.PathLike, seen: tuple[Path, ...],
+                  base_dirs: tuple[str | os.PathLike, ...]) -> Path:
+    """The file a ``base`` names, confined to the allowed folders."""
+    naming = seen[-1]
+    key = f"base (in {naming})"
+    roots = (seen[0].parent.resolve(), SCENARIO_DIR.resolve(),
+             *(Path(d).resolve() for d in base_dirs))
+    try:
+        path = resolve_path(text, naming.parent).resolve()
+    except ScenarioError:
+        raise ScenarioError.at(key, str(text), "an existing scenario file, relative to the file "
+                               "that names it, or a bundled scenario: "
+                               + ", ".join(bundled_scenarios())) from None
+    if not _inside(path, roots):
+        raise ScenarioError.at(key, str(text), "a file under the scenario's folder ("
+                               f"{roots[0]}), the bundled scenarios, or a folder given with "
+                               "--base-dir")
+    return path
 
 
 def deep_merge(base: Mapping[str, Any], top: Mapping[str, Any]) -> dict[str, Any]:
@@ -91,9 +204,17 @@ def apply_overrides(raw: dict[str, Any], overrides: Mapping[str, Any] | None) ->
     """Set dotted keys (``"designs.a.contact.groups.g.agents"``); list items by index."""
     raw = copy.deepcopy(raw)
     for dotted, value in (overrides or {}).items():
-        parts = dotted.split(".")
-        if not dotted or any(not p for p in parts):
-            raise ScenarioError.at(dotted or "(override)", value, "a dotted key like run.seed")
+        parts = dotted.split(".") if isinstance(dotted, str) else []
+        if not parts or any(not p for p in parts):
+            raise ScenarioError.at(str(dotted) or "(override)", value,
+                                   "a dotted key like run.seed")
+        designs = raw.get("designs")
+        if (parts[0] == "designs" and len(parts) > 2 and isinstance(designs, dict)
+                and parts[1] not in designs):
+            names = list(designs)
+            raise ScenarioError.at("--set " + ".".join(parts[:2]), parts[1],
+                                   "a design of this scenario: one of " + ", ".join(names)
+                                   + _suggest(parts[1], names))
         node: Any = raw
         for i, part in enumerate(parts[:-1]):
             if isinstance(node, list):
@@ -163,7 +284,9 @@ def resolve_designs(raw_designs: Any) -> dict[str, dict[str, Any]]:
             same_provider = (isinstance(value, dict) and isinstance(merged.get(key), dict)
                              and value.get("provider", merged[key].get("provider"))
                              == merged[key].get("provider"))
-            if key == "overlays" or same_provider:
+            overlays = (key == "overlays" and isinstance(value, Mapping)
+                        and isinstance(merged.get(key, {}), Mapping))
+            if overlays or same_provider:
                 merged[key] = deep_merge(merged.get(key, {}), value)
             else:
                 merged[key] = copy.deepcopy(value)
@@ -176,7 +299,8 @@ def resolve_designs(raw_designs: Any) -> dict[str, dict[str, Any]]:
 
 
 def load_scenario(path_or_name: str | os.PathLike | Mapping[str, Any],
-                  overrides: Mapping[str, Any] | None = None) -> Scenario:
+                  overrides: Mapping[str, Any] | None = None,
+                  base_dirs: tuple[str | os.PathLike, ...] = ()) -> Scenario:
     """Load, merge, override and check a scenario.
 
     Parameters
@@ -185,6 +309,8 @@ def load_scenario(path_or_name: str | os.PathLike | Mapping[str, Any],
         A TOML file, the name of a bundled scenario (``"baseline"``), or a raw table.
     overrides : mapping, optional
         Dotted keys to set, e.g. ``{"run.replications": 20}``.
+    base_dirs : tuple of paths
+        Extra folders a ``base`` may name files in (see :func:`read_raw`).
 
     Returns
     -------
@@ -199,7 +325,7 @@ def load_scenario(path_or_name: str | os.PathLike | Mapping[str, Any],
     if isinstance(path_or_name, Mapping):
         raw, source = copy.deepcopy(dict(path_or_name)), "(table)"
     else:
-        raw, source = read_raw(path_or_name), str(path_or_name)
+        raw, source = read_raw(path_or_name, base_dirs=base_dirs), str(path_or_name)
     try:
         return scenario_from_raw(apply_overrides(raw, overrides))
     except ScenarioError as err:
@@ -219,11 +345,13 @@ def scenario_from_raw(raw: dict[str, Any]) -> Scenario:
         problems.extend(err.problems)
     designs = {}
     try:
+        per_design: dict[str, list[Problem]] = {}
         for name, table in resolve_designs(raw_designs).items():
             try:
                 designs[name] = parse_design(name, table, f"designs.{name}")
             except ScenarioError as err:
-                problems.extend(err.problems)
+                per_design[name] = err.problems
+        problems.extend(_once_per_mistake(per_design, raw_designs))
     except ScenarioError as err:
         problems.extend(err.problems)
     if problems:
@@ -235,6 +363,33 @@ def scenario_from_raw(raw: dict[str, Any]) -> Scenario:
     return scenario
 
 
+def _ancestors(name: str, raw_designs: Mapping[str, Any]) -> list[str]:
+    chain: list[str] = []
+    table = raw_designs.get(name)
+    while isinstance(table, dict) and isinstance(table.get("extends"), str):
+        parent = table["extends"]
+        if parent in chain or parent == name or parent not in raw_designs:
+            break
+        chain.append(parent)
+        table = raw_designs[parent]
+    return chain
+
+
+def _once_per_mistake(per_design: Mapping[str, list[Problem]],
+                      raw_designs: Mapping[str, Any]) -> list[Problem]:
+    """Drop the copies of a design's problem that designs extending it inherited."""
+    def signature(name: str, problem: Problem) -> tuple[str, str, str]:
+        rest = problem.key.removeprefix(f"designs.{name}")
+        return rest, repr(problem.value), problem.allowed
+
+    seen = {name: {signature(name, p) for p in found} for name, found in per_design.items()}
+    out: list[Problem] = []
+    for name, found in per_design.items():
+        inherited = set().union(*(seen.get(a, set()) for a in _ancestors(name, raw_designs)))
+        out += [p for p in found if signature(name, p) not in inherited]
+    return out
+
+
 def cross_check(scenario: Scenario) -> list[Problem]:
     """Checks that span tables: references, and each provider's checks against demand."""
     problems: list[Problem] = []
@@ -243,6 +398,7 @@ def cross_check(scenario: Scenario) -> list[Problem]:
         names = list(scenario.designs)
         problems.append(Problem("run.reference_design", ref,
                                 "one of " + ", ".join(names) + _suggest(ref, names)))
+    problems += budget_problems(scenario, keep_cases=scenario.run.keep_cases)
     needed = scenario.stages_needed()
     for name, design in scenario.designs.items():
         for stage in needed:

@@ -23,7 +23,7 @@ from typing import Any
 
 from . import registry
 from .demand import Demand
-from .errors import MISSING, Problem, ScenarioError  # noqa: F401
+from .errors import MISSING, UNSHOWN, Problem, ScenarioError  # noqa: F401
 from .factors import uncertainty_field
 from .fields import _suggest, build, choice, dump, flag, number, table, text
 from .fields import duration as duration_field
@@ -47,11 +47,25 @@ class Run:
                                              "long; those still open are 'censored'.")
     kind: str = choice("terminating", options=("terminating", "steady_state"),
                        doc="Terminating runs need no warm-up; steady-state runs delete one.")
-    replications: int = number(10, integer=True, min=1, doc="Default replications per design.")
-    seed: int = number(20251111, integer=True, min=0, doc="Master seed.")
+    replications: int = number(10, integer=True, min=1, max=100_000,
+                               doc="Default replications per design (at most 100,000; the "
+                                   "run is also refused when cases x replications would not "
+                                   "fit in memory).")
+    seed: int = number(20251111, integer=True, min=0, max=2**63 - 1, doc="Master seed.")
     reference_design: str | None = text(None, doc="Design the others are compared with "
                                                   "(default: the first).")
-    keep_cases: bool = flag(True, doc="Keep the per-case table in results.")
+    keep_cases: bool = flag(False, doc="Write the per-case table (cases.csv) with the results "
+                                       "(as --keep-cases does).")
+
+    def _check(self, key: str) -> list[Problem]:
+        prefix = f"{key}." if key else ""
+        if self.warmup >= self.horizon:
+            from .units import format_duration
+
+            return [Problem(f"{prefix}warmup", format_duration(self.warmup),
+                            f"shorter than run.horizon ({format_duration(self.horizon)}): "
+                            "cases created during the warm-up are left out of every KPI")]
+        return []
 
 
 @dataclass(frozen=True)
@@ -95,7 +109,7 @@ def parse_design(name: str, raw: Any, key: str) -> Design:
     if not isinstance(raw, dict):
         raise ScenarioError.at(key, raw, "a table with a provider for each stage")
     known = set(STAGES) | {"label", "description", "overlays", "extends"}
-    problems = [Problem(f"{key}.{k}", raw[k], "unknown key in a design" + _suggest(k, list(known))
+    problems = [Problem(f"{key}.{k}", UNSHOWN, "unknown key in a design" + _suggest(k, list(known))
                         + "; known: " + ", ".join(sorted(known)))
                 for k in raw if k not in known]
     stages: dict[str, StageAssignment] = {}
@@ -123,7 +137,12 @@ def parse_design(name: str, raw: Any, key: str) -> Design:
         except ScenarioError as err:
             problems.extend(err.problems)
     overlays: dict[str, OverlayAssignment] = {}
-    for oname, oraw in (raw.get("overlays") or {}).items():
+    overlays_raw = raw.get("overlays") or {}
+    if not isinstance(overlays_raw, dict):
+        problems.append(Problem(f"{key}.overlays", overlays_raw,
+                                "a table of overlays: " + ", ".join(sorted(registry.OVERLAYS))))
+        overlays_raw = {}
+    for oname, oraw in overlays_raw.items():
         sub = f"{key}.overlays.{oname}"
         entry = registry.OVERLAYS.get(oname)
         if entry is None:

@@ -209,9 +209,20 @@ def is_complete(folder: str | Path) -> bool:
     return (Path(folder) / COMPLETE).is_file()
 
 
+def slug(name: str, limit: int = 64) -> str:
+    """A folder name made from a scenario name: letters, digits, ``_``, ``-`` and inner dots.
+
+    Never ``.``, ``..``, hidden, absolute or longer than ``limit``: whatever a scenario calls
+    itself, its results stay inside the ``--out`` root.
+    """
+    safe = re.sub(r"[^A-Za-z0-9_.-]+", "_", str(name)).strip("._")
+    safe = re.sub(r"\.{2,}", ".", safe)[:limit].strip("._")
+    return safe or "scenario"
+
+
 def new_folder(root: str | Path, scenario_name: str) -> Path:
     """``root/<scenario>/<UTC timestamp>``, made unique with a suffix when needed."""
-    safe = re.sub(r"[^A-Za-z0-9_.-]+", "_", scenario_name) or "scenario"
+    safe = slug(scenario_name)
     stamp = _dt.datetime.now(_dt.UTC).strftime("%Y%m%dT%H%M%SZ")
     base = Path(root) / safe / stamp
     folder, i = base, 1
