@@ -18,20 +18,36 @@
     aftersales docs
     aftersales dashboard [SCENARIO] [--port N] [--host H]
 
-A scenario problem (bad file, bad override, unknown design) prints one line per problem and
-exits with status 2, without a traceback.
+A scenario problem (bad file, bad override, unknown design, bad argument) prints one line
+per problem and exits with status 2, without a traceback. Ctrl-C or SIGTERM stops the workers,
+prints one line and exits with status 130 (143 for SIGTERM); a results folder is only ever
+complete or absent.
 """
 
 from __future__ import annotations
 
 import argparse
+import math
 import shlex
+import signal
 import sys
 from collections.abc import Sequence
 
 from .config.errors import ScenarioError
 
 EXIT_SCENARIO = 2
+EXIT_INTERRUPTED = 130
+#: Numeric arguments of every subcommand: (lowest, highest, integer, what is allowed).
+ARGUMENT_RANGES = {
+    "seed": (0, 2**63 - 1, True, "a whole number from 0 to 2**63-1"),
+    "replications": (1, 100_000, True, "a whole number from 1 to 100000"),
+    "jobs": (1, 1024, True, "a whole number of worker processes from 1 to 1024"),
+    "precision": (0.0, 1.0, False, "a relative half-width between 0 and 1 (e.g. 0.05), "
+                                   "exclusive"),
+    "block": (1, 100_000, True, "a whole number from 1 to 100000"),
+    "port": (1, 65535, True, "a port number from 1 to 65535"),
+    "worlds": (1, 100_000, True, "a whole number from 1 to 100000"),
+}
 
 
 def _overrides(pairs: Sequence[str] | None) -> dict:
@@ -43,20 +59,41 @@ def _overrides(pairs: Sequence[str] | None) -> dict:
 def _load(args: argparse.Namespace):
     from .config.loader import load_scenario
 
-    return load_scenario(args.scenario, _overrides(args.set))
+    return load_scenario(args.scenario, _overrides(args.set),
+                         base_dirs=tuple(getattr(args, "base_dir", None) or ()))
+
+
+def check_arguments(args: argparse.Namespace) -> None:
+    """Refuse out-of-range numeric arguments with the project's error (naming the option)."""
+    from .config.errors import Problem
+
+    problems = []
+    for name, (low, high, integer, allowed) in ARGUMENT_RANGES.items():
+        value = getattr(args, name, None)
+        if value is None or isinstance(value, bool) or not isinstance(value, int | float):
+            continue
+        bad = (not math.isfinite(value) or (integer and value != int(value))
+               or value < low or value > high or (not integer and value in (low, high)))
+        if bad:
+            problems.append(Problem("--" + name.replace("_", "-"), value, allowed))
+    if problems:
+        raise ScenarioError(problems)
 
 
 def _run(args: argparse.Namespace) -> int:
+    from .config.limits import check_budget
     from .experiment.commands import executor_from_args
     from .experiment.runner import compare
     from .report import text
 
     scenario = _load(args)
+    keep_cases = args.keep_cases or scenario.run.keep_cases
+    check_budget(scenario, args.replications, getattr(args, "jobs", None) or 1, keep_cases)
     designs = [d.strip() for d in args.designs.split(",") if d.strip()] if args.designs else None
     with executor_from_args(args) as executor:
         result = compare(scenario, replications=args.replications, seed=args.seed,
                          designs=designs, executor=executor, target_precision=args.precision,
-                         keep_cases=args.keep_cases)
+                         keep_cases=keep_cases)
     command = "aftersales " + " ".join(shlex.quote(a) for a in args.argv)
     folder = result.write(root=args.out, command=command, figures=not args.no_figures)
     print(text(result, str(folder)))
@@ -138,6 +175,9 @@ def parser() -> argparse.ArgumentParser:
     def overrides(p: argparse.ArgumentParser) -> None:
         p.add_argument("--set", action="append", metavar="KEY=VALUE",
                        help="override a scenario key, e.g. run.replications=20 (repeatable)")
+        p.add_argument("--base-dir", action="append", metavar="DIR",
+                       help="a folder a scenario's `base` may also name files in (repeatable; "
+                            "by default only the scenario's folder and the bundled scenarios)")
 
     run = sub.add_parser("run", help="compare the designs of a scenario and write results")
     run.add_argument("scenario", nargs="?", default="baseline",
@@ -184,12 +224,32 @@ def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     args = parser().parse_args(argv)
     args.argv = argv
+    previous = signal.getsignal(signal.SIGTERM)
+    terminated = []
+
+    def on_sigterm(signum, frame):
+        terminated.append(signum)
+        raise KeyboardInterrupt
+
     try:
+        signal.signal(signal.SIGTERM, on_sigterm)  # finally-blocks stop the workers
+    except ValueError:  # not the main thread (an embedding application): leave it alone
+        previous = None
+    try:
+        check_arguments(args)
         return int(args.func(args) or 0)
     except ScenarioError as err:
         for line in str(err).splitlines():  # one line per problem, each naming its key
             print(f"error: {line}", file=sys.stderr)
         return EXIT_SCENARIO
+    except KeyboardInterrupt:
+        what = "terminated" if terminated else "interrupted"
+        print(f"aftersales: {what}; workers stopped, no incomplete results left behind "
+              "(a sweep resumes from its finished runs)", file=sys.stderr)
+        return 128 + signal.SIGTERM if terminated else EXIT_INTERRUPTED
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
 
 
 if __name__ == "__main__":

@@ -23,7 +23,7 @@ import sys
 from collections.abc import Iterator
 
 from ..config.errors import ScenarioError
-from .executors import process_executor
+from .executors import process_executor, shutdown_now
 
 DASK_ALLOWED = '"local" (a LocalCluster on this machine) or a scheduler address tcp://HOST:PORT'
 
@@ -45,6 +45,9 @@ def executor(jobs: int | None = None, dask: str | None = None,
         pool = process_executor(jobs or 1)
         try:
             yield pool
+        except BaseException:  # Ctrl-C, SIGTERM, an error: do not wait for queued work
+            shutdown_now(pool)
+            raise
         finally:
             if pool is not None:
                 pool.shutdown(cancel_futures=True)
@@ -54,7 +57,9 @@ def executor(jobs: int | None = None, dask: str | None = None,
         workers = jobs or os.cpu_count() or 1
         cluster = distributed.LocalCluster(
             n_workers=workers, threads_per_worker=1, processes=True, host="127.0.0.1",
-            dashboard_address="127.0.0.1:0" if dashboard else None,
+            # None alone still starts the scheduler's HTTP server on the fixed port 8787;
+            # a random loopback port with the dashboard off avoids clashes between runs.
+            dashboard_address="127.0.0.1:0", scheduler_kwargs={"dashboard": bool(dashboard)},
             silence_logs=logging.WARNING)
         client = distributed.Client(cluster)
         if dashboard:

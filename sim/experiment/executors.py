@@ -14,8 +14,13 @@ waits), so little data travels back from the workers.
 from __future__ import annotations
 
 import concurrent.futures as cf
+import contextlib
 import multiprocessing
+import os
+import signal
 import sys
+import threading
+import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -127,12 +132,55 @@ def process_executor(jobs: int) -> cf.Executor | None:
     """A spawn-based ``ProcessPoolExecutor`` with ``jobs`` workers; None (serial) for ``jobs <= 1``.
 
     Spawn is used everywhere (not only where it is the default) so the behaviour on Linux,
-    macOS and Windows is the same and no threads' state is forked.
+    macOS and Windows is the same and no threads' state is forked. Every worker runs
+    :func:`_worker_init`: it ignores Ctrl-C (the parent handles it once and shuts the pool
+    down, see :func:`shutdown_now`) and exits by itself within a second when its parent dies,
+    even of ``kill -9``, so no worker outlives the run that started it.
     """
     if jobs is None or jobs <= 1:
         return None
     return cf.ProcessPoolExecutor(max_workers=int(jobs),
-                                  mp_context=multiprocessing.get_context("spawn"))
+                                  mp_context=multiprocessing.get_context("spawn"),
+                                  initializer=_worker_init, initargs=(os.getpid(),))
+
+
+#: How often a worker checks that its parent is alive (seconds).
+PARENT_CHECK_S = 0.5
+
+
+def _worker_init(parent_pid: int) -> None:
+    """Set a pool worker up: ignore SIGINT, and watch the parent in a daemon thread."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    watcher = threading.Thread(target=_watch_parent, args=(parent_pid,), daemon=True,
+                               name="aftersales-parent-watch")
+    watcher.start()
+
+
+def _watch_parent(parent_pid: int) -> None:
+    # A dead parent re-parents the worker (getppid changes); exit at once, without cleanup
+    # that could block on the dead parent's pipes.
+    while True:
+        time.sleep(PARENT_CHECK_S)
+        if os.getppid() != parent_pid:
+            os._exit(1)
+
+
+def shutdown_now(executor: cf.Executor | None) -> None:
+    """Stop an executor without waiting for queued work (Ctrl-C, SIGTERM, an error).
+
+    Pending futures are cancelled; a process pool's workers are terminated, because a
+    replication in progress cannot be interrupted and its result is no longer wanted.
+    """
+    if executor is None:
+        return
+    processes = list((getattr(executor, "_processes", None) or {}).values())
+    executor.shutdown(wait=False, cancel_futures=True)
+    for process in processes:
+        with contextlib.suppress(Exception):
+            process.terminate()
+    for process in processes:
+        with contextlib.suppress(Exception):
+            process.join(timeout=5)
 
 
 def _progress_bar(total: int, progress: bool | None, desc: str):
