@@ -115,7 +115,7 @@ def test_epochs_uniform_within_constant_rate_hours():
 
 
 def test_poisson_source_counts_and_uniform_epochs():
-    scenario = sim.load_scenario(contact_centre_table(20.0, 3, 5.0, horizon_h=50.0))
+    scenario = sim.load_scenario(contact_centre_table(20.0, 3, 5.0, horizon_h=50.0, warmup_h=0.0))
     sizes, pooled = [], []
     for r in range(40):
         cases = demand.generate(scenario, Streams(2, r))
