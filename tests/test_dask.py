@@ -11,6 +11,7 @@ sockets this process listens on while the cluster runs.
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 
 import pandas as pd
@@ -64,3 +65,21 @@ def test_dask_executor_matches_serial(dask_client):
                       executor=dask_client.get_executor(pure=False))
     pd.testing.assert_frame_equal(serial.runs, on_dask.runs)
     pd.testing.assert_frame_equal(serial.summary, on_dask.summary)
+
+
+def test_the_projects_local_dask_cluster_listens_on_loopback_only():
+    """``--dask local`` (sim.experiment.cluster): scheduler and worker processes alike."""
+    from sim.experiment.cluster import executor
+
+    with executor(jobs=1, dask="local") as pool:
+        assert pool.submit(sum, [1, 2]).result() == 3
+        me = psutil.Process()
+        listeners = set()
+        for process in [me, *me.children(recursive=True)]:
+            with contextlib.suppress(psutil.Error):
+                listeners |= {(c.laddr.ip, c.laddr.port)
+                              for c in process.net_connections(kind="inet")
+                              if c.status == psutil.CONN_LISTEN}
+    assert listeners
+    exposed = sorted(a for a in listeners if not ipaddress.ip_address(a[0]).is_loopback)
+    assert not exposed, f"listening beyond loopback: {exposed}"
