@@ -78,7 +78,8 @@ class SweepSpec:
     scramble: bool = F.flag(True, doc="Scramble the QMC sequences (lhs, sobol, halton).")
     replications: int = F.number(None, integer=True, min=1,
                                  doc="Replications per point and design (default: scenario's).")
-    seed: int = F.number(None, integer=True, min=0, doc="Seed (default: the scenario's).")
+    seed: int = F.number(None, integer=True, min=0, max=2**63 - 1,
+                         doc="Seed (default: the scenario's).")
     block: int = F.number(None, integer=True, min=1,
                           doc="Replications per chunk of work (default: chosen by size).")
     designs: tuple = F.strings((), doc="Designs to run (default: all).")
