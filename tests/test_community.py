@@ -103,3 +103,17 @@ def test_deflection_grows_with_community_size(members, expected):
     deflected = records["community_answered"] & ~records["community_posted"]
     n = len(deflected)
     assert abs(deflected.mean() - expected) <= 4 * np.sqrt(expected * (1 - expected) / n) + 1e-12
+
+
+def test_in_house_learning_curve_rises_to_its_ceiling():
+    """Self-built's accumulated case history: FCR grows per quarter of operation, capped."""
+    from sim.config.fields import build
+    from sim.providers.in_house.contact_params import QUARTER_H, AgentGroup
+
+    group = build(AgentGroup, {"agents": 1, "fcr": 0.78, "fcr_gain_per_quarter": 0.02,
+                               "fcr_ceiling": 0.83, "history_quarters": 1.0}, "g")
+    assert group.fcr_at(0.0) == pytest.approx(0.80)
+    assert group.fcr_at(QUARTER_H) == pytest.approx(0.82)
+    assert group.fcr_at(10 * QUARTER_H) == pytest.approx(0.83)
+    steady = build(AgentGroup, {"agents": 1, "fcr": 0.78}, "g")
+    assert steady.fcr_at(10 * QUARTER_H) == 0.78

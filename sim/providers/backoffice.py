@@ -86,7 +86,7 @@ class BackOffice:
             self.world.ledger.charge(case=case, time=env.now, component="contact",
                                      kind="variable",
                                      amount=staff.cost_per_contact.get(channel, 0.0))
-            if draws.uniform("backoffice/fcr", case, k) < self.group.fcr:
+            if draws.uniform("backoffice/fcr", case, k) < self.group.fcr_at(env.now):
                 return ContactResult("resolved")
             record_wrong_answer(self.world, case)
             if k + 1 >= staff.max_contacts:

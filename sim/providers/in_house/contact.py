@@ -93,7 +93,7 @@ class ContactCentre(Provider):
             rec["contacts"][case] += 1
             yield from self._handle(case, case_type, channel, group, held, k, answered,
                                     handle_factor)
-            fcr = group.params.fcr if fcr_override is None else fcr_override
+            fcr = group.params.fcr_at(self.env.now) if fcr_override is None else fcr_override
             if draws.uniform("contact/fcr", case, k) < fcr:
                 return ContactResult("resolved")
             record_wrong_answer(self.world, case)

@@ -22,6 +22,9 @@ from ...config.fields import (
 from ...config.vocab import CASE_TYPES, CHANNELS
 from ..staffing import HOURS_PER_WEEK, Shift, hourly_cost, roster  # noqa: F401  (Shift: API)
 
+#: Hours in a quarter of a year (13 weeks).
+QUARTER_H = 13 * 168.0
+
 
 @dataclass(frozen=True, kw_only=True)
 class AgentGroup:
@@ -46,6 +49,17 @@ class AgentGroup:
     overflow_after: float = duration("60s", doc="Wait before overflow.")
     fcr: float = probability(0.78, doc="P(resolved at a contact) (sources.md §3.7: self-built "
                                        "0.78, outsourced 0.70).")
+    fcr_gain_per_quarter: float = number(
+        0.0, min=0.0, max=0.2,
+        doc="First-contact resolution gained per quarter (13 weeks) of operation as the case "
+            "history and knowledge base grow (sources.md §6: 1-2 points a quarter [L]; 0: no "
+            "learning).")
+    fcr_ceiling: float = probability(
+        0.85, doc="Highest first-contact resolution learning reaches (sources.md §3.7: world "
+                  "class >= 0.80; assumption 0.85).")
+    history_quarters: float = number(
+        0.0, min=0.0, doc="Quarters of case history accumulated before the run starts "
+                          "(assumption: 0, a new team).")
     handle_time_factor: float = number(1.0, min=0.0, open_min=True,
                                        doc="Multiplies handle times (e.g. 0.85 with AI assist).")
     monthly_cost: float = money(7500.0, doc="Fully loaded cost per agent-month "
@@ -68,6 +82,14 @@ class AgentGroup:
             problems.append(Problem(f"{key}.concurrency", self.concurrency,
                                     "1 unless the group answers only chat"))
         return problems
+
+    def fcr_at(self, time: float) -> float:
+        """First-contact resolution at ``time`` (h): the learning curve, capped."""
+        if self.fcr_gain_per_quarter == 0.0:
+            return self.fcr
+        quarters = self.history_quarters + max(time, 0.0) / QUARTER_H
+        return max(self.fcr, min(self.fcr_ceiling, self.fcr + self.fcr_gain_per_quarter
+                                 * quarters))
 
     def agents_by_hour(self) -> np.ndarray:
         """Agents on the floor in each hour of the week (168 values, Monday 00:00 first)."""
