@@ -14,9 +14,11 @@ Layout of ``results/<scenario>/<timestamp>/``::
     report.md, report.html
     COMPLETE           written last: a folder without it is not a finished result
 
-Everything is written into a hidden temporary sibling folder, flushed to disk, and moved into
-place with one :func:`os.replace`; ``COMPLETE`` follows. A run killed at any point leaves at
-most a ``.<name>.tmp-<pid>`` folder, never a complete-looking one.
+Everything is written into a hidden temporary sibling folder, ``COMPLETE`` last, flushed to
+disk, and moved into place with one :func:`os.replace`. A run killed at any point leaves at
+most a ``.<name>.tmp-<pid>`` folder, never a complete-looking one; the next run in the same
+place removes such folders of dead processes and lists them in its manifest. The manifest
+does not list ``COMPLETE`` among its files: only the marker itself says a folder is finished.
 """
 
 from __future__ import annotations
@@ -150,12 +152,47 @@ def _fsync_tree(folder: Path) -> None:
             os.close(fd)
 
 
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OSError):
+        return True  # exists but not ours, or cannot tell: leave its folder alone
+    return True
+
+
+_TMP = re.compile(r"^\..+\.tmp-(\d+)$")
+
+
+def remove_stale(parent: str | Path) -> list[Path]:
+    """Remove ``.<name>.tmp-<pid>`` folders in ``parent`` whose process no longer runs.
+
+    A run killed before its folder was moved into place leaves such a folder behind; the next
+    run in the same place removes it (and says so in its manifest). Folders of processes
+    that still run (another run writing right now) are left alone.
+    """
+    parent = Path(parent)
+    removed = []
+    if not parent.is_dir():
+        return removed
+    for path in sorted(parent.iterdir()):
+        match = _TMP.match(path.name)
+        if match and path.is_dir() and not _pid_alive(int(match.group(1))):
+            shutil.rmtree(path, ignore_errors=True)
+            removed.append(path)
+    return removed
+
+
 @contextlib.contextmanager
 def atomic_folder(final: str | Path) -> Iterator[Path]:
     """Yield a temporary sibling of ``final`` to fill; on success move it into place.
 
-    On success the folder is fsynced, renamed to ``final`` with :func:`os.replace` and the
-    ``COMPLETE`` marker is written last. On an exception the temporary folder is removed.
+    On success the ``COMPLETE`` marker is written last inside the temporary folder, the
+    folder is fsynced and renamed to ``final`` with :func:`os.replace`: ``final`` never
+    exists without its marker, and a process killed at any moment leaves at most a hidden
+    ``.<name>.tmp-<pid>`` folder (removed by the next run, see :func:`remove_stale`). On an
+    exception the temporary folder is removed.
     """
     final = Path(final)
     if final.exists():
@@ -167,12 +204,18 @@ def atomic_folder(final: str | Path) -> Iterator[Path]:
     tmp.mkdir()
     try:
         yield tmp
+        write_text(tmp / COMPLETE, _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds") + "\n")
         _fsync_tree(tmp)
         os.replace(tmp, final)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-    write_text(final / COMPLETE, _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds") + "\n")
+    with contextlib.suppress(OSError):  # make the rename itself durable
+        fd = os.open(final.parent, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
 
 
 def write_text(path: Path, text: str) -> None:
@@ -255,6 +298,7 @@ def write(comparison: Any, folder: str | Path | None = None, root: str | Path = 
     from .. import report
 
     final = Path(folder) if folder is not None else new_folder(root, comparison.meta["scenario"])
+    stale = remove_stale(final.parent)
     with atomic_folder(final) as tmp:
         files = ["scenario.toml"]
         write_text(tmp / "scenario.toml", toml_dumps(scenario_table(comparison.scenario)))
@@ -278,9 +322,11 @@ def write(comparison: Any, folder: str | Path | None = None, root: str | Path = 
                 files.append(f"figures/{name}.png")
         write_text(tmp / "report.md", report.markdown(comparison, list(images)))
         write_text(tmp / "report.html", report.html(comparison, images))
-        files += ["report.md", "report.html", "manifest.json", COMPLETE]
+        files += ["report.md", "report.html", "manifest.json"]
         meta = {**comparison.meta, "flags": comparison.flags, "notes": comparison.notes,
-                "files": files}
+                "files": files, "complete_marker": f"{COMPLETE} (written last; a folder "
+                "without it is unfinished)",
+                "removed_stale_folders": [p.name for p in stale]}
         write_text(tmp / "manifest.json",
                    json.dumps(manifest(meta, command), indent=2, default=str) + "\n")
     return final

@@ -1,0 +1,84 @@
+"""Crash safety: a killed run never leaves a complete-looking results folder, and the next
+run cleans up after it and gives the same tables."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from sim.experiment import store
+
+SMALL = ["run", "validation/mmc", "--replications", "2", "--no-figures",
+         "--set", 'run.horizon="20h"', "--set", 'run.warmup="2h"']
+
+# Runs the CLI with one store function replaced by a kill -9 of this very process at the
+# chosen moment: what a power cut or the OOM killer does, with no cleanup code running.
+KILLER = textwrap.dedent("""
+    import os, signal, sys
+    from sim.experiment import store
+    moment = sys.argv[1]
+    def die(*args, **kwargs):
+        os.kill(os.getpid(), signal.SIGKILL)
+    if moment == "tables":
+        store.write_table = die
+    elif moment == "before_marker":
+        real = store.write_text
+        def write_text(path, text):
+            if path.name == store.COMPLETE:
+                die()
+            real(path, text)
+        store.write_text = write_text
+    elif moment == "before_rename":
+        store._fsync_tree = die
+    from sim.cli import main
+    sys.exit(main(sys.argv[2:]))
+""")
+
+
+def run_cli(args, cwd, moment=None, timeout=300):
+    cmd = ([sys.executable, "-c", KILLER, moment] if moment
+           else [sys.executable, "-m", "sim.cli"]) + list(args)
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    return subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True,
+                          timeout=timeout)
+
+
+def visible_folders(root: Path) -> list[Path]:
+    return [p for p in root.glob("*/*") if not p.name.startswith(".")]
+
+
+@pytest.mark.parametrize("moment", ["tables", "before_rename", "before_marker"])
+def test_a_killed_run_leaves_nothing_complete_looking_and_the_rerun_cleans_up(moment,
+                                                                               tmp_path):
+    out = tmp_path / "out"
+    killed = run_cli([*SMALL, "--out", str(out)], tmp_path, moment)
+    assert killed.returncode == -signal.SIGKILL, killed.stderr[-2000:]
+    assert visible_folders(out) == [], "a killed run left a folder that looks like a result"
+    leftovers = list(out.glob("*/.*.tmp-*"))
+    assert leftovers, "the kill happened while the temporary folder existed"
+    again = run_cli([*SMALL, "--out", str(out)], tmp_path)
+    assert again.returncode == 0, again.stderr[-2000:]
+    (folder,) = visible_folders(out)
+    assert store.is_complete(folder)
+    assert not list(out.glob("*/.*.tmp-*")), "the stale temporary folder was not removed"
+    import json
+    manifest = json.loads((folder / "manifest.json").read_text())
+    assert store.COMPLETE not in manifest["files"]
+    assert manifest["removed_stale_folders"] == [p.name for p in leftovers]
+
+
+def test_rerun_after_a_kill_gives_identical_tables(tmp_path):
+    first = run_cli([*SMALL, "--out", str(tmp_path / "a")], tmp_path)
+    assert first.returncode == 0
+    run_cli([*SMALL, "--out", str(tmp_path / "b")], tmp_path, "before_marker")
+    second = run_cli([*SMALL, "--out", str(tmp_path / "b")], tmp_path)
+    assert second.returncode == 0
+    (a,), (b,) = visible_folders(tmp_path / "a"), visible_folders(tmp_path / "b")
+    assert (a / "runs.csv").read_bytes() == (b / "runs.csv").read_bytes()
+    assert (a / "summary.csv").read_bytes() == (b / "summary.csv").read_bytes()
