@@ -1,5 +1,6 @@
-"""Crash safety: a killed run never leaves a complete-looking results folder, and the next
-run cleans up after it and gives the same tables."""
+"""Crash safety: a killed run never leaves a complete-looking results folder, the next run
+cleans up after it and gives the same tables, no worker outlives a killed parent, and Ctrl-C
+or SIGTERM prints one line and stops the workers."""
 
 from __future__ import annotations
 
@@ -8,8 +9,10 @@ import signal
 import subprocess
 import sys
 import textwrap
+import time
 from pathlib import Path
 
+import psutil
 import pytest
 
 from sim.experiment import store
@@ -82,3 +85,77 @@ def test_rerun_after_a_kill_gives_identical_tables(tmp_path):
     (a,), (b,) = visible_folders(tmp_path / "a"), visible_folders(tmp_path / "b")
     assert (a / "runs.csv").read_bytes() == (b / "runs.csv").read_bytes()
     assert (a / "summary.csv").read_bytes() == (b / "summary.csv").read_bytes()
+
+
+def _children_when_running(proc, count, timeout=120):
+    deadline = time.monotonic() + timeout
+    parent = psutil.Process(proc.pid)
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise AssertionError(proc.stderr.read()[-3000:])
+        kids = [k for k in parent.children(recursive=True) if "spawn_main" in " ".join(k.cmdline())]
+        if len(kids) >= count:
+            return parent.children(recursive=True)
+        time.sleep(0.2)
+    raise AssertionError("the workers did not start")
+
+
+def _alive(processes):
+    out = []
+    for p in processes:
+        try:
+            if p.is_running() and p.status() != psutil.STATUS_ZOMBIE:
+                out.append(p)
+        except psutil.NoSuchProcess:
+            pass
+    return out
+
+
+def _start(args, tmp_path, sigint_default=False):
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+
+    def preexec():
+        if sigint_default:  # a shell's background job ignores SIGINT; a terminal does not
+            signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+    return subprocess.Popen([sys.executable, "-m", "sim.cli", *args], cwd=tmp_path, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            start_new_session=True, preexec_fn=preexec)
+
+
+LONG = ["run", "baseline", "--replications", "8", "--jobs", "2", "--no-figures"]
+
+
+def test_no_worker_outlives_a_killed_parent(tmp_path):
+    proc = _start([*LONG, "--out", str(tmp_path / "out")], tmp_path)
+    children = []
+    try:
+        children = _children_when_running(proc, 2)
+        proc.kill()
+        proc.wait(timeout=30)
+        deadline = time.monotonic() + 15
+        while _alive(children) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert not _alive(children), f"outlived their parent: {_alive(children)}"
+    finally:
+        for child in _alive(children):  # never leave them running, even when the test fails
+            child.kill()
+        if proc.poll() is None:
+            proc.kill()
+
+
+@pytest.mark.parametrize("sig, code", [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
+def test_interrupt_prints_one_line_and_stops_the_workers(sig, code, tmp_path):
+    out = tmp_path / "out"
+    proc = _start([*LONG, "--out", str(out)], tmp_path, sigint_default=True)
+    children = _children_when_running(proc, 2)
+    os.killpg(proc.pid, sig)  # Ctrl-C reaches the whole foreground process group
+    stdout, stderr = proc.communicate(timeout=60)
+    assert proc.returncode == code, stderr[-2000:]
+    lines = stderr.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in stderr, stderr[-2000:]
+    deadline = time.monotonic() + 15
+    while _alive(children) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not _alive(children)
+    assert visible_folders(out) == [] if out.exists() else True
