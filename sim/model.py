@@ -16,6 +16,7 @@ import pandas as pd
 from . import demand as demand_module
 from .config.schema import Scenario
 from .config.vocab import CASE_TYPES, CHANNELS, TERMINAL_CODE
+from .demand import CaseTable
 from .journeys import JOURNEYS, run_case
 from .journeys import load_all as load_journeys
 from .streams import Streams
@@ -57,13 +58,18 @@ class RunResult:
 
 
 def simulate(scenario: Scenario, design: str | None = None, replication: int = 0,
-             seed: int | None = None) -> World:
-    """Run the world of one design and replication and return it (records, ledger, monitor)."""
+             seed: int | None = None, cases: CaseTable | None = None) -> World:
+    """Run the world of one design and replication and return it (records, ledger, monitor).
+
+    ``cases`` replaces the scenario's demand with a given case table (verification against
+    theory feeds textbook arrival streams this way); by default demand is generated.
+    """
     load_journeys()
     chosen = scenario.design(design)
     seed = scenario.run.seed if seed is None else int(seed)
     streams = Streams(seed, replication)
-    cases = demand_module.generate(scenario, streams)
+    if cases is None:
+        cases = demand_module.generate(scenario, streams)
     missing = {cases.type_name(i) for i in range(len(cases))} - set(JOURNEYS)
     if missing:
         raise NotImplementedError(f"no journey for case types {sorted(missing)}")
@@ -147,7 +153,7 @@ def run_once(scenario: Scenario, design: str | None = None, replication: int = 0
     world = simulate(scenario, design, replication, seed)
     cases = case_frame(world)
     ledger = world.ledger.to_frame()
-    kpis = compute_kpis(cases, ledger, world)
+    kpis = compute_kpis(cases, ledger, scenario, world.summary())
     return RunResult(
         scenario=scenario.name, design=world.design.name, replication=replication,
         seed=world.streams.seed, kpis=kpis, cases=cases if keep_cases else None,

@@ -6,6 +6,8 @@ the ledger keeps parallel lists of entries. Both become pandas tables at the end
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 import numpy as np
 import pandas as pd
 
@@ -145,3 +147,33 @@ class Ledger:
             "amount": np.asarray(self._amount, dtype=float),
             "hours": np.asarray(self._hours, dtype=float),
         })
+
+
+@dataclass(frozen=True)
+class RunSummary:
+    """What a finished run hands to the outcomes besides its cases and ledger.
+
+    KPIs are a pure function of the case table, the ledger, the scenario and this summary:
+    they never see the live SimPy world.
+
+    Attributes
+    ----------
+    design : str
+        Name of the design that ran.
+    channels_reachable : tuple of str
+        Contact channels a consumer could reach in this design: the channels of its agent
+        groups (and of a forum's staff centre), ``"forum"`` for a community front line.
+    staff_rates : dict of str to float
+        Cost per staffed hour by ledger component, as each provider reported it.
+    monitor_times : numpy.ndarray
+        Times of the hourly monitor samples (h).
+    busy, on_duty : dict of str to numpy.ndarray
+        Busy and on-duty servers per pool at each sample.
+    """
+
+    design: str
+    channels_reachable: tuple[str, ...] = ()
+    staff_rates: dict = field(default_factory=dict)
+    monitor_times: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    busy: dict = field(default_factory=dict)
+    on_duty: dict = field(default_factory=dict)

@@ -281,21 +281,9 @@ def run_world(scenario: Scenario, cases: CaseTable, design: str | None = None,
     sim.world.World
         The finished world (records, ledger, monitor).
     """
-    from .config.vocab import TERMINAL_CODE
-    from .journeys import load_all as load_journeys
-    from .model import _arrivals
-    from .world import World
+    from .model import simulate
 
-    load_journeys()
-    seed = scenario.run.seed if seed is None else int(seed)
-    world = World(scenario, scenario.design(design), Streams(seed, replication), cases)
-    world.start()
-    world.env.process(_arrivals(world))
-    world.env.run(until=scenario.run.horizon + scenario.run.drain)
-    for case in np.flatnonzero(world.records["terminal"] == TERMINAL_CODE["open"]):
-        world.close(int(case), "censored")
-    world.finish()
-    return world
+    return simulate(scenario, design, replication, seed, cases=cases)
 
 
 def run_cases(scenario: Scenario, cases: CaseTable, design: str | None = None,

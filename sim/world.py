@@ -16,7 +16,7 @@ from .config.registry import OVERLAYS, PROVIDERS, load_all
 from .config.schema import Design, Scenario
 from .config.vocab import STAGES
 from .demand import CaseTable
-from .records import CaseRecords, Ledger
+from .records import CaseRecords, Ledger, RunSummary
 from .streams import CaseDraws, Streams
 
 
@@ -107,6 +107,32 @@ class World:
                     mon.busy.setdefault(name, []).append(busy)
                     mon.on_duty.setdefault(name, []).append(duty)
             yield self.env.timeout(1.0)
+
+    def summary(self) -> RunSummary:
+        """What the outcomes need of this run besides its cases and ledger."""
+        mon = self.monitor
+        rates: dict[str, float] = {}
+        for provider in self._all:
+            rates.update(provider.staff_rates())
+        return RunSummary(
+            design=self.design.name, channels_reachable=tuple(sorted(self._channels())),
+            staff_rates=rates, monitor_times=np.asarray(mon.times, dtype=float),
+            busy={k: np.asarray(v, dtype=float) for k, v in mon.busy.items()},
+            on_duty={k: np.asarray(v, dtype=float) for k, v in mon.on_duty.items()})
+
+    def _channels(self) -> set[str]:
+        """Channels the contact stage answers, through every overlay down to the provider."""
+        channels: set[str] = set()
+        layer = self.providers.get("contact")
+        while layer is not None:
+            params = layer.params
+            for source in (params, getattr(params, "staff", None)):  # a forum's staff centre
+                for group in (getattr(source, "groups", None) or {}).values():
+                    channels |= set(getattr(group, "channels", ()))
+            if layer.name == "community":
+                channels.add("forum")  # peer Q&A is a channel of its own (REPORT §4.2)
+            layer = layer.__dict__.get("inner")
+        return channels
 
     def monitor_frame(self):
         """The hourly samples as a pandas table (one column per queue / pool)."""

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from types import SimpleNamespace
 
 import numpy as np
 import pandas as pd
@@ -16,7 +15,7 @@ from sim.config.vocab import TERMINAL_STATES
 from sim.outcomes.kpis import REGISTRY, compute_kpis
 from sim.outcomes.satisfaction import score_cases
 from sim.outcomes.scorecard import check_indicators, indicator_score, layer_scores, scorecard
-from sim.records import FIELDS, Ledger
+from sim.records import FIELDS, Ledger, RunSummary
 from sim.validation import contact_centre, contact_centre_table
 
 NAN = np.nan
@@ -60,17 +59,20 @@ def hand_ledger() -> pd.DataFrame:
     return led.to_frame()
 
 
-def fake_world(warmup: float = 0.0) -> SimpleNamespace:
+def hand_run(warmup: float = 0.0) -> tuple:
+    """The scenario and run summary of the hand-made tables."""
     scenario = dataclasses.replace(SCENARIO, run=dataclasses.replace(SCENARIO.run,
                                                                      warmup=warmup))
-    monitor = SimpleNamespace(times=[0.0, 1.0, 2.0], busy={"contact:a": [1, 2, 3]},
-                              on_duty={"contact:a": [4, 4, 4]}, queues={})
-    return SimpleNamespace(scenario=scenario, monitor=monitor, providers={})
+    summary = RunSummary(design="hand", channels_reachable=("chat",),
+                         monitor_times=np.array([0.0, 1.0, 2.0]),
+                         busy={"contact:a": np.array([1.0, 2.0, 3.0])},
+                         on_duty={"contact:a": np.array([4.0, 4.0, 4.0])})
+    return scenario, summary
 
 
 @pytest.fixture(scope="module")
 def hand_kpis() -> dict:
-    return compute_kpis(hand_cases(), hand_ledger(), fake_world())
+    return compute_kpis(hand_cases(), hand_ledger(), *hand_run())
 
 
 def test_time_and_share_kpis_exact(hand_kpis):
@@ -96,7 +98,8 @@ def test_time_and_share_kpis_exact(hand_kpis):
     assert k["share_withdrawn"] == 0.0
     assert k["first_response_mean_min"] == pytest.approx(0.2 * 60)
     assert k["agent_utilisation"] == pytest.approx(6 / 12)
-    assert k["channels_offered"] == 1.0                  # chat only, from answered cases
+    assert k["channels_offered"] == 1.0                  # chat only, from the run summary
+    assert k["channels_used"] == pytest.approx(1.0)      # every answered case on chat
 
 
 def test_satisfaction_kpis_leave_censored_cases_out(hand_kpis):
@@ -118,7 +121,7 @@ def test_cost_kpis_without_and_with_warmup(hand_kpis):
     assert hand_kpis["cost_per_case"] == pytest.approx(132.0 / 7)
     assert (hand_kpis["cost_fixed"], hand_kpis["cost_variable"], hand_kpis["cost_penalty"]) == \
         pytest.approx((100.0, 2.0, 30.0))
-    late = compute_kpis(hand_cases(), hand_ledger(), fake_world(warmup=2.5))
+    late = compute_kpis(hand_cases(), hand_ledger(), *hand_run(warmup=2.5))
     assert late["cases"] == 4                            # cases 3..6
     assert late["cost_fixed"] == pytest.approx(100.0 * (48 - 2.5) / 48)
     assert late["cost_variable"] == 0.0 and late["cost_penalty"] == pytest.approx(30.0)
@@ -212,3 +215,38 @@ def test_more_agents_answer_faster_and_cost_more(runs):
     assert many["cost_fixed"] == pytest.approx(few["cost_fixed"] * 7 / 5)
     assert many["agent_utilisation"] < few["agent_utilisation"]
     assert many["csat_mean"] > few["csat_mean"]
+
+
+def test_complaint_kpis_agree_with_case_outcomes():
+    # A complaint decided in the consumer's favour puts the case right, whether the consumer
+    # complained directly or after a failure: recovered <=> the complaint resolved the case.
+    scenario = load_scenario("baseline", overrides={"run.horizon": "10d", "run.warmup": "0h",
+                                                    "demand.orders_per_day": 400})
+    run = sim.run_once(scenario, "self_built")
+    cases = run.cases
+    closed = cases[cases["complaint"] & cases["complaint_closed_at"].notna()]
+    direct = closed[closed["case_type"] == "complaint"]
+    assert len(direct) > 20
+    assert (direct["recovered"] == (direct["terminal"] == "resolved")).all()
+    assert direct["recovered"].mean() > 0.5     # consumers win most direct complaints
+    assert run.kpis["complaint_resolution_rate"] == pytest.approx(closed["recovered"].mean())
+
+
+def test_every_kpi_knows_its_direction():
+    # Rankings, Pareto fronts and figures read the registry; a name-based guess once put the
+    # worst design first on statutory_compliance, complaint_resolution_rate and others.
+    for name, entry in REGISTRY.items():
+        assert entry.better in ("min", "max", None), name
+    expected = {"statutory_compliance": "max", "complaint_resolution_rate": "max",
+                "channels_offered": "max", "share_unresolved": "min", "share_resolved": "max",
+                "cost_per_case": "min", "csat_mean": "max", "score_total": "max",
+                "abandonment_rate": "min", "first_response_mean_min": "min", "cases": None,
+                "agent_utilisation": None, "censored_share": "min", "lost_revenue": "min"}
+    for name, better in expected.items():
+        assert REGISTRY[name].better == better, name
+    # Every time, wait and cost is better lower; every satisfaction and score higher.
+    for name, entry in REGISTRY.items():
+        if entry.unit in ("h", "min", "currency"):
+            assert entry.better == "min", name
+        if entry.unit in ("1-5", "0-100"):
+            assert entry.better == "max", name

@@ -15,7 +15,6 @@ from sim.outcomes.ledger import (
     lost_revenue,
     per_case,
     reconcile,
-    staff_rates,
     totals_by_component,
     totals_by_kind,
 )
@@ -96,12 +95,12 @@ def cc_run():
                               horizon_h=100.0, warmup_h=0.0, seed=7)
     world = simulate(scenario)
     cases, ledger = case_frame(world), world.ledger.to_frame()
-    return world, cases, ledger, compute_kpis(cases, ledger, world)
+    return world, cases, ledger, compute_kpis(cases, ledger, world.scenario, world.summary())
 
 
 def test_contact_centre_reconciles(cc_run):
     world, cases, ledger, kpis = cc_run
-    rates = staff_rates(world)
+    rates = world.summary().staff_rates
     group = world.scenario.design().stages["contact"].params.groups["agents"]
     assert rates == {"staff:agents": pytest.approx(group.cost_per_floor_hour)}
     rec = reconcile(ledger, len(cases), rates, total_cost=kpis["total_cost"])

@@ -15,7 +15,7 @@ from sim.config import bundled_scenarios
 from sim.config.vocab import TERMINAL_STATES
 from sim.model import simulate
 from sim.outcomes.kpis import REGISTRY
-from sim.outcomes.ledger import in_scope_costs, reconcile, staff_rates
+from sim.outcomes.ledger import in_scope_costs, reconcile
 
 SMALL = {"demand.orders_per_day": 150}
 
@@ -98,7 +98,7 @@ def test_ledger_reconciles_with_staffed_hours(name, design):
     # exactly its hours on duty times the rate its provider reports.
     world = simulate(_scenario(name), design)
     ledger = world.ledger.to_frame()
-    check = reconcile(ledger, len(world.cases), staff_rates(world))
+    check = reconcile(ledger, len(world.cases), world.summary().staff_rates)
     assert check.ok, check.problems
     assert check.staffed_hours, "every design keeps someone on duty"
 

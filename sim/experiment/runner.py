@@ -41,15 +41,13 @@ HEADLINE = ("cost_per_case", "first_response_mean_min", "resolution_time_mean_h"
             "abandonment_rate", "sla_attainment", "score_total", "censored_share")
 #: Waiting-time objectives of the Pareto set, in order of preference.
 WAIT_KPIS = ("resolution_time_mean_h", "first_response_mean_min", "queue_wait_mean_min")
-_LARGER_IS_BETTER = ("csat", "score", "repurchase", "sla", "resolved", "fcr", "attain",
-                     "met_share", "containment")
 
 
-def direction(kpi: str) -> str:
-    """``"max"`` for KPIs where larger is better (satisfaction, scores, SLA), else ``"min"``."""
-    if kpi == "cases":
-        return "max"
-    return "max" if any(word in kpi for word in _LARGER_IS_BETTER) else "min"
+def direction(kpi: str) -> str | None:
+    """Which way KPI ``kpi`` is better, from the KPI registry: ``"min"``, ``"max"`` or None."""
+    from ..outcomes.kpis import direction as registered
+
+    return registered(kpi)
 
 
 @dataclass

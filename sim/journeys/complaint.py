@@ -20,4 +20,7 @@ def complaint(world, case: int) -> Generator:
     rec["complaint"][case] = True
     favour = yield from world.stage("complaint").handle(case)
     rec["complaint_closed_at"][case] = world.env.now
-    return "resolved" if favour else "unresolved"
+    if favour:
+        rec["recovered"][case] = True  # as after_failure: the complaint put the case right
+        return "resolved"
+    return "unresolved"

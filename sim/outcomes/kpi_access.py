@@ -12,44 +12,44 @@ from ..config.units import MINUTE
 from .kpis import Context, _mean, _ratio, kpi
 
 
-@kpi("cases", "count", "Cases created after the warm-up and before the horizon.")
+@kpi("cases", "count", "Cases created after the warm-up and before the horizon.", better=None)
 def _cases(ctx: Context) -> float:
     return float(len(ctx.cases))
 
 
 @kpi("queued_share", "share", "Share of cases whose first contact attempt had to wait.",
-     "no cases")
+     "no cases", better="min")
 def _queued_share(ctx: Context) -> float:
     attempted = ctx.cases[ctx.cases["attempts"] > 0]
     return _mean(attempted["queued"])
 
 
 @kpi("first_response_mean_min", "min", "Mean wait of the first answered contact (zeros "
-     "included), over cases that were answered.", "no case answered")
+     "included), over cases that were answered.", "no case answered", better="min")
 def _first_response_mean(ctx: Context) -> float:
     return _mean(ctx.cases["first_wait_h"].dropna()) / MINUTE
 
 
 @kpi("first_response_p90_min", "min", "90th percentile of the first-response wait.",
-     "no case answered")
+     "no case answered", better="min")
 def _first_response_p90(ctx: Context) -> float:
     waits = ctx.cases["first_wait_h"].dropna()
     return float(np.percentile(waits, 90)) / MINUTE if len(waits) else float("nan")
 
 
 @kpi("queue_wait_mean_min", "min", "Mean time in queue of first attempts, answered or not "
-     "(the E[W] of Erlang A).", "no contact attempt")
+     "(the E[W] of Erlang A).", "no contact attempt", better="min")
 def _queue_wait_mean(ctx: Context) -> float:
     return _mean(ctx.cases["first_attempt_wait_h"].dropna()) / MINUTE
 
 
 @kpi("abandonment_rate", "share", "Abandoned contact attempts / all contact attempts.",
-     "no contact attempt")
+     "no contact attempt", better="min")
 def _abandonment_rate(ctx: Context) -> float:
     return _ratio(ctx.cases["abandonments"].sum(), ctx.cases["attempts"].sum())
 
 
 @kpi("blocked_share", "share", "Attempts that found the queue full / all contact attempts.",
-     "no contact attempt")
+     "no contact attempt", better="min")
 def _blocked_share(ctx: Context) -> float:
     return _ratio(ctx.cases["blocked"].sum(), ctx.cases["attempts"].sum())

@@ -18,25 +18,25 @@ from .kpis import Context, _elapsed, _mean, _p90, _ratio, _resolved, kpi
 
 # --- time ------------------------------------------------------------------------------------
 @kpi("resolution_time_mean_h", "h", "Mean time from the request to closure of resolved cases.",
-     "no case resolved")
+     "no case resolved", better="min")
 def _resolution_mean(ctx: Context) -> float:
     return _mean(_elapsed(_resolved(ctx.cases), "closed_at"))
 
 
 @kpi("resolution_time_p90_h", "h", "90th percentile of the resolution time of resolved cases.",
-     "no case resolved")
+     "no case resolved", better="min")
 def _resolution_p90(ctx: Context) -> float:
     return _p90(_elapsed(_resolved(ctx.cases), "closed_at"))
 
 
 @kpi("refund_time_mean_h", "h", "Mean time from the request to the refund, over refunded "
-     "cases.", "no refund in the run (e.g. no returns)")
+     "cases.", "no refund in the run (e.g. no returns)", better="min")
 def _refund_time(ctx: Context) -> float:
     return _mean(_elapsed(ctx.cases, "refund_at"))
 
 
 @kpi("repair_turnaround_mean_h", "h", "Mean time from the request to completed field service, "
-     "over repair cases served.", "no repair completed in the run")
+     "over repair cases served.", "no repair completed in the run", better="min")
 def _repair_turnaround(ctx: Context) -> float:
     repairs = ctx.cases[ctx.cases["case_type"].astype(str) == "repair"]
     return _mean(_elapsed(repairs, "service_done_at"))
@@ -44,17 +44,18 @@ def _repair_turnaround(ctx: Context) -> float:
 
 @kpi("sla_attainment", "share", "Closed cases resolved within their case type's service "
      "target (policy.sla) of the request / closed cases (not censored). Statutory deadlines: "
-     "statutory_compliance.", "no closed case")
+     "statutory_compliance.", "no closed case", better="max")
 def _sla_attainment(ctx: Context) -> float:
     closed = ctx.closed
-    target = ctx.world.scenario.policy.sla_hours(closed["case_type"])
+    target = ctx.scenario.policy.sla_hours(closed["case_type"])
     quick = (closed["terminal"].astype(str) == "resolved") & (
         closed["closed_at"] - closed["created"] <= target)
     return _mean(quick)
 
 
 @kpi("statutory_compliance", "share", "Cases with a statutory deadline that met every deadline "
-     "/ cases with a statutory deadline.", "no statutory deadline applied (e.g. no returns)")
+     "/ cases with a statutory deadline.", "no statutory deadline applied (e.g. no returns)",
+     better="max")
 def _statutory(ctx: Context) -> float:
     applicable = ctx.cases[ctx.cases["statutory_applicable"].astype(bool)]
     return _mean(applicable["statutory_met"])
@@ -62,25 +63,25 @@ def _statutory(ctx: Context) -> float:
 
 # --- satisfaction ----------------------------------------------------------------------------
 @kpi("csat_mean", "1-5", "Mean expected rating of closed cases (sim.outcomes.satisfaction).",
-     "no closed case")
+     "no closed case", better="max")
 def _csat_mean(ctx: Context) -> float:
     return _mean(ctx.scored["csat"].dropna())
 
 
 @kpi("csat_top_box", "share", "Mean P(top box) of closed cases (expected top-box share).",
-     "no closed case")
+     "no closed case", better="max")
 def _csat_top(ctx: Context) -> float:
     return _mean(ctx.scored["p_top_box"].dropna())
 
 
 @kpi("repurchase_rate", "share", "Mean repurchase probability of closed cases (TARP table).",
-     "no closed case")
+     "no closed case", better="max")
 def _repurchase(ctx: Context) -> float:
     return _mean(ctx.scored["repurchase"].dropna())
 
 
 @kpi("csat_mean_complained", "1-5", "Mean CSAT of closed cases that raised a complaint.",
-     "no complaint")
+     "no complaint", better="max")
 def _csat_complained(ctx: Context) -> float:
     return _mean(ctx.scored.loc[ctx.cases["complaint"].astype(bool), "csat"].dropna())
 
@@ -89,7 +90,7 @@ def _csat_complained(ctx: Context) -> float:
 @kpi("fcr_rate", "share", "Closed cases answered with exactly one contact (by staff or bot) "
      "that then needed nothing more from the contact centre: no complaint and not left "
      "unresolved, abandoned or blocked (resolved, or withdrawn by the consumer's own choice) / "
-     "closed cases with at least one contact.", "no closed case was answered")
+     "closed cases with at least one contact.", "no closed case was answered", better="max")
 def _fcr(ctx: Context) -> float:
     answered = ctx.closed[ctx.closed["contacts"] > 0]
     ended_well = answered["terminal"].astype(str).isin(("resolved", "withdrawn"))
@@ -97,66 +98,66 @@ def _fcr(ctx: Context) -> float:
     return _mean(first)
 
 
-@kpi("complaint_rate", "share", "Cases that raised a complaint / cases.", "no cases")
+@kpi("complaint_rate", "share", "Cases that raised a complaint / cases.", "no cases", better="min")
 def _complaint_rate(ctx: Context) -> float:
     return _mean(ctx.cases["complaint"])
 
 
 @kpi("complaint_time_mean_h", "h", "Mean time from the request to the complaint's closure, "
-     "over closed complaints (the consumer's wait for a remedy).", "no complaint closed")
+     "over closed complaints (the consumer's wait for a remedy).", "no complaint closed",
+     better="min")
 def _complaint_time(ctx: Context) -> float:
     return _mean(_elapsed(ctx.cases[ctx.cases["complaint"].astype(bool)],
                           "complaint_closed_at"))
 
 
 @kpi("complaint_resolution_rate", "share", "Closed complaints that put the case right "
-     "(recovered) / closed complaints.", "no complaint closed")
+     "(recovered) / closed complaints.", "no complaint closed", better="max")
 def _complaint_resolution(ctx: Context) -> float:
     c = ctx.cases[ctx.cases["complaint"].astype(bool) & ctx.cases["complaint_closed_at"].notna()]
     return _mean(c["recovered"])
 
 
 @kpi("parcel_loss_rate", "share", "Closed cases whose goods were sent back but never reached "
-     "the seller / closed cases that sent goods back.", "no goods sent back")
+     "the seller / closed cases that sent goods back.", "no goods sent back", better="min")
 def _parcel_loss(ctx: Context) -> float:
     sent = ctx.closed[ctx.closed["return_sent"].astype(bool)]
     return _mean(sent["goods_received_at"].isna())
 
 
-@kpi("channels_offered", "count", "Contact channels the design answers: channels of its "
-     "agent groups (and of a forum's staff centre), 'forum' for a community front line, or a "
-     "provider's channels_offered(); else the channels of answered cases.")
+@kpi("channels_offered", "count", "Contact channels a consumer could reach in the design: "
+     "the channels of its agent groups (and of a forum's staff centre), and 'forum' for a "
+     "community front line (from the run summary).", better="max")
 def _channels_offered(ctx: Context) -> float:
-    channels: set[str] = set()
-    providers = getattr(ctx.world, "providers", {}) or {}
-    layer = providers.get("contact")
-    while layer is not None:
-        offered = getattr(type(layer), "channels_offered", None)
-        if offered is not None:
-            channels |= set(layer.channels_offered())
-        params = layer.params
-        for source in (params, getattr(params, "staff", None)):  # a forum's staff centre too
-            for group in (getattr(source, "groups", None) or {}).values():
-                channels |= set(getattr(group, "channels", ()))
-        if layer.name == "community":
-            channels.add("forum")  # peer Q&A is a channel of its own (REPORT 4.2)
-        layer = layer.__dict__.get("inner")
-    if not channels:
-        channels = set(ctx.cases.loc[ctx.cases["contacts"] > 0, "channel"].astype(str))
-    return float(len(channels))
+    return float(len(ctx.summary.channels_reachable))
+
+
+@kpi("channels_used", "count", "Effective number of channels consumers were answered on: "
+     "exp of the Shannon entropy of the shares of answered cases by channel, a peer answer "
+     "counting as the forum (1 when everyone used one channel, k when k channels were used "
+     "equally).", "no case was answered", better="max")
+def _channels_used(ctx: Context) -> float:
+    cases = ctx.cases
+    answered = cases[cases["first_response_at"].notna() | cases["first_wait_h"].notna()]
+    if not len(answered):
+        return float("nan")
+    channel = answered["channel"].astype(str).where(
+        ~answered["community_answered"].astype(bool), "forum")
+    shares = channel.value_counts(normalize=True).to_numpy(dtype=float)
+    shares = shares[shares > 0]
+    return float(np.exp(-(shares * np.log(shares)).sum()))
 
 
 @kpi("agent_utilisation", "share", "Busy / on-duty agent time of the contact pools, from the "
-     "hourly monitor samples after the warm-up.", "no agent on duty after the warm-up")
+     "hourly monitor samples after the warm-up.", "no agent on duty after the warm-up",
+     better=None)
 def _utilisation(ctx: Context) -> float:
-    mon = getattr(ctx.world, "monitor", None)
-    if mon is None or not mon.times:
+    summary = ctx.summary
+    if not len(summary.monitor_times):
         return float("nan")
-    keep = np.asarray(mon.times) >= ctx.world.scenario.run.warmup
-    busy = sum(np.asarray(v, float)[keep].sum() for k, v in mon.busy.items()
-               if k.startswith("contact:"))
-    duty = sum(np.asarray(v, float)[keep].sum() for k, v in mon.on_duty.items()
-               if k.startswith("contact:"))
+    keep = summary.monitor_times >= ctx.scenario.run.warmup
+    busy = sum(v[keep].sum() for k, v in summary.busy.items() if k.startswith("contact:"))
+    duty = sum(v[keep].sum() for k, v in summary.on_duty.items() if k.startswith("contact:"))
     return _ratio(busy, duty)
 
 
@@ -172,7 +173,8 @@ for _state in TERMINAL_STATES[1:]:
     _name = "censored_share" if _state == "censored" else f"share_{_state}"
     _what = ("still open when the run stopped (drain exhausted: a sign of overload; they are "
              "left out of satisfaction)" if _state == "censored" else f"ending {_state}")
-    kpi(_name, "share", f"Cases {_what} / cases.", "no cases")(_state_share(_state))
+    kpi(_name, "share", f"Cases {_what} / cases.", "no cases",
+        better="max" if _state == "resolved" else "min")(_state_share(_state))
 
 
 # --- per case type ----------------------------------------------------------------------------
@@ -195,6 +197,6 @@ def _resolution_of(case_type: str) -> Callable[[Context], float]:
 
 for _type in CASE_TYPES:
     kpi(f"csat_mean_{_type}", "1-5", f"csat_mean over closed {_type} cases.",
-        f"no closed {_type} case")(_csat_of(_type))
+        f"no closed {_type} case", better="max")(_csat_of(_type))
     kpi(f"resolution_time_mean_h_{_type}", "h", f"resolution_time_mean_h over resolved "
-        f"{_type} cases.", f"no resolved {_type} case")(_resolution_of(_type))
+        f"{_type} cases.", f"no resolved {_type} case", better="min")(_resolution_of(_type))

@@ -31,58 +31,77 @@ from functools import cached_property
 import numpy as np
 import pandas as pd
 
+from ..records import RunSummary
 from .ledger import in_scope_costs
 from .satisfaction import score_cases
+
+BETTER = ("min", "max", None)
 
 
 @dataclass(frozen=True)
 class KPI:
-    """A KPI: its name, unit, definition and how to compute it."""
+    """A KPI: its name, unit, definition, which way is better and how to compute it.
+
+    ``better`` is ``"min"`` (lower is better), ``"max"`` (higher is better) or None (neither:
+    a volume or a load, e.g. ``cases``); rankings, Pareto fronts, figures and the wording of
+    differences read it, never the name.
+    """
 
     name: str
     unit: str
     definition: str
     compute: Callable[..., float]
     nan_when: str = ""
+    better: str | None = None
 
 
 REGISTRY: dict[str, KPI] = {}
 
 
-def kpi(name: str, unit: str, definition: str, nan_when: str = "") -> Callable:
-    """Decorator registering ``fn(ctx) -> float`` as KPI ``name``."""
+def kpi(name: str, unit: str, definition: str, nan_when: str = "", *,
+        better: str | None) -> Callable:
+    """Decorator registering ``fn(ctx) -> float`` as KPI ``name``; ``better`` is required."""
+    if better not in BETTER:
+        raise ValueError(f"better of KPI {name!r} must be 'min', 'max' or None, got {better!r}")
 
     def decorate(fn: Callable[..., float]) -> Callable[..., float]:
-        REGISTRY[name] = KPI(name, unit, definition, fn, nan_when)
+        REGISTRY[name] = KPI(name, unit, definition, fn, nan_when, better)
         return fn
 
     return decorate
 
 
+def direction(name: str) -> str | None:
+    """Which way KPI ``name`` is better: ``"min"``, ``"max"`` or None (raises on unknown)."""
+    try:
+        return REGISTRY[name].better
+    except KeyError:
+        raise KeyError(f"unknown KPI {name!r}; see sim.kpis()") from None
+
+
 @dataclass
 class Context:
-    """What KPI functions read: the cases in scope, the ledger and the world.
+    """What KPI functions read: the cases in scope, the ledger, the scenario, a run summary.
 
-    ``world`` needs ``scenario`` (run, policy, satisfaction, scorecard); ``design``,
-    ``monitor`` and the providers are used where present (design-level KPIs are NaN without
-    them).
+    Nothing else: KPIs are a pure function of what a run produced, never of the live world.
     """
 
     cases: pd.DataFrame
     ledger: pd.DataFrame
-    world: object
+    scenario: object
+    summary: RunSummary
     _values: dict = field(default_factory=dict, repr=False)
 
     @cached_property
     def scored(self) -> pd.DataFrame:
         """Satisfaction scores of the cases in scope."""
-        sc = self.world.scenario
+        sc = self.scenario
         return score_cases(self.cases, sc.satisfaction, sc.policy)
 
     @cached_property
     def costs(self) -> pd.Series:
         """Cost by kind attributable to the cases in scope."""
-        run = self.world.scenario.run
+        run = self.scenario.run
         return in_scope_costs(self.ledger, self.cases["case"].to_numpy(), run.warmup,
                               run.horizon)
 
@@ -122,12 +141,15 @@ def _resolved(cases: pd.DataFrame) -> pd.DataFrame:
     return cases[cases["terminal"].astype(str) == "resolved"]
 
 
-def in_scope(cases: pd.DataFrame, world) -> pd.DataFrame:
-    """Cases created after the warm-up (all cases are created before the horizon)."""
-    return cases[cases["created"] >= world.scenario.run.warmup]
+def in_scope(cases: pd.DataFrame, scenario) -> pd.DataFrame:
+    """Cases created in the measured window: after the warm-up, before the horizon."""
+    run = scenario.run
+    created = cases["created"]
+    return cases[(created >= run.warmup) & (created < run.horizon)]
 
 
-def compute_kpis(cases: pd.DataFrame, ledger: pd.DataFrame, world) -> dict[str, float]:
+def compute_kpis(cases: pd.DataFrame, ledger: pd.DataFrame, scenario,
+                 summary: RunSummary) -> dict[str, float]:
     """Every registered KPI of one run.
 
     Parameters
@@ -136,15 +158,17 @@ def compute_kpis(cases: pd.DataFrame, ledger: pd.DataFrame, world) -> dict[str, 
         The per-case table of the run (:func:`sim.model.case_frame`).
     ledger : pandas.DataFrame
         The run's ledger.
-    world : World
-        The run (scenario, design, monitor, providers).
+    scenario : Scenario
+        The scenario that ran.
+    summary : RunSummary
+        What the world handed over (:meth:`sim.world.World.summary`).
 
     Returns
     -------
     dict of str to float
         KPI name -> value, in registry order.
     """
-    ctx = Context(in_scope(cases, world), ledger, world)
+    ctx = Context(in_scope(cases, scenario), ledger, scenario, summary)
     return {name: ctx.value(name) for name in REGISTRY}
 
 

@@ -101,15 +101,6 @@ def in_scope_costs(ledger: pd.DataFrame, case_ids: np.ndarray, warmup: float,
     return totals_by_kind(weighted)
 
 
-def staff_rates(world) -> dict[str, float]:
-    """Cost per staffed hour by ledger component, as each provider of the run reports it
-    (:meth:`sim.providers.base.Provider.staff_rates`)."""
-    rates: dict[str, float] = {}
-    for provider in getattr(world, "_all", []):
-        rates.update(provider.staff_rates())
-    return rates
-
-
 @dataclass
 class Reconciliation:
     """Outcome of :func:`reconcile`: totals and every problem found (empty when it balances)."""
@@ -142,7 +133,7 @@ def reconcile(ledger: pd.DataFrame, n_cases: int, rates: dict[str, float],
     n_cases : int
         Cases of the run (valid case ids are ``0 .. n_cases - 1``).
     rates : dict of str to float
-        Cost per staffed hour by component (:func:`staff_rates`).
+        Cost per staffed hour by component (``RunSummary.staff_rates``).
     total_cost : float, optional
         A total to compare with (e.g. the ``total_cost`` KPI of a run without warm-up).
     rtol : float

@@ -109,7 +109,7 @@ def layer_scores(table: pd.DataFrame, params: ScorecardParams) -> dict[str, floa
 def _scores(ctx: Context) -> dict[str, float]:
     cached = ctx._values.get("_scorecard")
     if cached is None:
-        params = ctx.world.scenario.scorecard
+        params = ctx.scenario.scorecard
         check_indicators(params)
         values = {ind.kpi: ctx.value(ind.kpi) for ind in params.indicators.values()}
         cached = layer_scores(scorecard(values, params), params)
@@ -134,4 +134,4 @@ _WHAT = {"presale": "pre-sale consultation (response speed, accuracy, attitude)"
 for _layer in (*LAYERS, "total"):
     kpi(f"score_{_layer}", "0-100", f"Scorecard of {_WHAT[_layer]}; weights renormalised over "
         "indicators with a KPI value (sim.outcomes.scorecard).",
-        "no indicator of the layer could be measured")(_layer_kpi(_layer))
+        "no indicator of the layer could be measured", better="max")(_layer_kpi(_layer))
