@@ -14,8 +14,6 @@ from scipy import stats
 from sim.experiment.ranking import (
     paired_differences,
     pareto_front,
-    probability_best,
-    rank_designs,
     unpaired_difference,
 )
 from sim.experiment.stats import (
@@ -307,25 +305,3 @@ def test_pareto_front_hand_made_table():
     }
     with pytest.raises(ValueError):
         pareto_front(table, {"cost": "lowest"})
-
-
-def test_probability_best():
-    runs = make_runs({"A": 10.0, "B": 12.0, "C": 15.0})
-    p = probability_best(runs, "wait", seed=1)
-    assert p.sum() == pytest.approx(1.0)
-    assert p["A"] > 0.99 and list(p.index) == ["A", "B", "C"]
-    assert probability_best(runs, "wait", "max", seed=1)["C"] > 0.99
-    pd.testing.assert_series_equal(p, probability_best(runs, "wait", seed=1))
-    copy = runs[runs.design == "A"].assign(design="A_copy")
-    tied = probability_best(pd.concat([runs, copy]), "wait", seed=2)
-    assert tied["A"] == pytest.approx(0.5) and tied["A_copy"] == pytest.approx(0.5)
-
-
-def test_rank_designs():
-    runs = make_runs({"slow": 15.0, "fast": 10.0, "mid": 12.0})
-    ranked = rank_designs(runs, "wait", seed=3)
-    assert list(ranked.columns) == ["design", "mean", "n", "rank", "prob_best"]
-    assert list(ranked.design) == ["fast", "mid", "slow"]
-    assert list(ranked["rank"]) == [1, 2, 3]
-    assert ranked.prob_best.sum() == pytest.approx(1.0)
-    assert rank_designs(runs, "wait", "max", seed=3).design.iloc[0] == "slow"

@@ -25,12 +25,20 @@ from . import registry
 from .demand import Demand
 from .errors import MISSING, UNSHOWN, Problem, ScenarioError  # noqa: F401
 from .factors import uncertainty_field
-from .fields import _suggest, build, choice, dump, flag, number, table, text
+from .fields import _suggest, build, choice, dump, flag, mapping, number, table, text
 from .fields import duration as duration_field
 from .outcomes import SatisfactionParams, ScorecardParams
 from .policy import Policy
 from .report import ReportParams
 from .vocab import STAGES
+
+#: Default indifference zones (assumption: the smallest gap a service manager acts on).
+DEFAULT_INDIFFERENCE: dict[str, float] = {
+    "score_total": 1.0, "cost_per_case": 0.5, "csat_mean": 0.05,
+    "resolution_time_mean_h": 2.0, "refund_time_mean_h": 2.0, "first_response_mean_min": 0.5,
+    "sla_attainment": 0.01, "statutory_compliance": 0.01,
+    "score_presale": 2.0, "score_insale": 2.0, "score_aftersale": 2.0,
+}
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -56,6 +64,14 @@ class Run:
                                                   "(default: the first).")
     keep_cases: bool = flag(False, doc="Write the per-case table (cases.csv) with the results "
                                        "(as --keep-cases does).")
+    indifference: dict = mapping(
+        number(min=0.0, doc=""), default={},
+        doc="Indifference zone per KPI, in the KPI's unit: designs whose means are within it "
+            "of the best are reported as practically tied. Entries here are added to (or "
+            "replace) the defaults: score_total 1 point, score_<layer> 2 points, cost_per_case "
+            "0.5, csat_mean 0.05, resolution_time_mean_h 2 h, refund_time_mean_h 2 h, "
+            "first_response_mean_min 0.5 min, sla_attainment and statutory_compliance 0.01 "
+            "(assumptions: the smallest differences a service manager would act on).")
 
     def _check(self, key: str) -> list[Problem]:
         prefix = f"{key}." if key else ""
@@ -66,6 +82,10 @@ class Run:
                             f"shorter than run.horizon ({format_duration(self.horizon)}): "
                             "cases created during the warm-up are left out of every KPI")]
         return []
+
+    def indifference_zones(self) -> dict[str, float]:
+        """The indifference zone of every KPI that has one (defaults, then the file's)."""
+        return {**DEFAULT_INDIFFERENCE, **self.indifference}
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,6 @@
-"""Comparing designs: paired differences under CRN, Pareto fronts and probability of being best.
+"""Comparing designs: paired differences under CRN and Pareto fronts.
+
+Which design is best on one KPI, with an indifference zone, is :mod:`sim.experiment.selection`.
 
 Designs are run with common random numbers: replication ``r`` of every design uses the same
 random-number set, so rows sharing a ``replication`` value are pairs. Paired statistics
@@ -190,94 +192,3 @@ def _paired_matrix(runs: pd.DataFrame, metric: str, by: str) -> pd.DataFrame:
     if wide.empty:
         raise ValueError(f"no replication has {metric!r} for every design")
     return wide
-
-
-def probability_best(
-    runs: pd.DataFrame,
-    metric: str,
-    direction: str = "min",
-    by: str = "design",
-    n_boot: int = 2000,
-    *,
-    seed: int | np.random.SeedSequence | np.random.Generator | None,
-) -> pd.Series:
-    """Bootstrap probability that each design has the best mean ``metric``.
-
-    Whole replications are resampled, so every design in a bootstrap sample sees the same
-    random-number sets and the CRN correlation carries into the comparison. Replications
-    missing the metric for some design are dropped. A tie for best in a resample splits its
-    credit equally, so identical designs share the probability.
-
-    Parameters
-    ----------
-    runs : pandas.DataFrame
-        One row per design × replication.
-    metric : str
-    direction : {"min", "max"}, default "min"
-    by : str, default "design"
-    n_boot : int, default 2000
-    seed : int, SeedSequence, Generator or None
-        Passed to :func:`numpy.random.default_rng`; required so results are reproducible
-        (None explicitly asks for fresh entropy).
-
-    Returns
-    -------
-    pandas.Series
-        Named ``prob_best``, indexed by design (first-appearance order), summing to 1.
-    """
-    if n_boot < 1:
-        raise ValueError("n_boot must be positive")
-    sign = _sign(direction)
-    wide = _paired_matrix(runs, metric, by)
-    x = sign * wide.to_numpy(dtype=float)
-    n = x.shape[0]
-    rng = np.random.default_rng(seed)
-    # Multinomial counts are the bootstrap weights of the n replications: memory n_boot × n.
-    counts = rng.multinomial(n, np.full(n, 1.0 / n), size=n_boot)
-    means = counts @ x / n
-    best = means.min(axis=1, keepdims=True)
-    # Matrix products may round identical columns differently, so ties get a tolerance.
-    tol = 1e-12 * max(float(np.abs(x).max()), np.finfo(float).tiny)
-    winners = means <= best + tol
-    credit = winners / winners.sum(axis=1, keepdims=True)
-    return pd.Series(credit.mean(axis=0), index=wide.columns, name="prob_best")
-
-
-def rank_designs(
-    runs: pd.DataFrame,
-    metric: str,
-    direction: str = "min",
-    by: str = "design",
-    n_boot: int = 2000,
-    *,
-    seed: int | np.random.SeedSequence | np.random.Generator | None,
-) -> pd.DataFrame:
-    """Rank designs on one metric with their bootstrap probability of being best.
-
-    Parameters
-    ----------
-    runs, metric, direction, by, n_boot, seed
-        As for :func:`probability_best`.
-
-    Returns
-    -------
-    pandas.DataFrame
-        Columns ``by, mean, n, rank, prob_best`` sorted by rank (1 = best mean; tied means
-        share the lower rank). ``mean`` and ``n`` use the complete replications only, the
-        same rows as ``prob_best``.
-    """
-    sign = _sign(direction)
-    wide = _paired_matrix(runs, metric, by)
-    means = wide.mean()
-    rank = (sign * means).rank(method="min").astype(int)
-    prob = probability_best(runs, metric, direction, by, n_boot, seed=seed)
-    out = pd.DataFrame(
-        {
-            by: wide.columns,
-            "mean": means.to_numpy(),
-            "n": len(wide),
-            "rank": rank.to_numpy(),
-            "prob_best": prob.to_numpy(),
-        }
-    )
-    return out.sort_values("rank", kind="stable").reset_index(drop=True)

@@ -33,7 +33,9 @@ from .flags import design_flags
 from .period_tables import COLUMNS as PERIOD_COLUMNS
 from .period_tables import collect as collect_periods
 from .period_tables import summarise as summarise_periods
-from .ranking import paired_differences, pareto_front, rank_designs
+from .ranking import paired_differences, pareto_front
+from .selection import COLUMNS as SELECTION_COLUMNS
+from .selection import select_best
 from .stats import ReplicationController, summarise
 
 #: KPIs shown first in tables and figures, when the model computes them.
@@ -260,6 +262,52 @@ def _objectives(runs: pd.DataFrame) -> dict[str, str]:
     return out
 
 
+def check_indifference(scenario: Scenario) -> dict[str, float]:
+    """The scenario's indifference zones, each KPI checked against the registry."""
+    from ..outcomes.kpis import REGISTRY
+
+    zones = scenario.run.indifference_zones()
+    for name in scenario.run.indifference:
+        if name not in REGISTRY:
+            raise ScenarioError.at(f"run.indifference.{name}", scenario.run.indifference[name],
+                                   "an indifference zone of a KPI (see sim.kpis())"
+                                   + _suggest(name, list(REGISTRY)))
+        if REGISTRY[name].better is None:
+            raise ScenarioError.at(f"run.indifference.{name}", scenario.run.indifference[name],
+                                   "a KPI with a better side (min or max); "
+                                   f"{name} has none")
+    return zones
+
+
+def _rank(scenario, runs, kpis, objectives, ranking_kpi, confidence, seed, notes):
+    """The main ranking KPI and the long ranking table over every KPI with a zone."""
+    zones = check_indifference(scenario)
+
+    def measured(k: str) -> bool:
+        return k in runs and bool(runs[k].notna().any())
+
+    candidates = ["score_total", "cost_per_case", *objectives]
+    metric = ranking_kpi or next((k for k in candidates if measured(k)), None)
+    if metric is not None and direction(metric) is None:
+        raise ScenarioError.at("ranking_kpi", metric, "a KPI with a better side (min or max)")
+    order = [metric] if metric else []
+    order += [k for k in zones if k not in order]
+    tables = []
+    for k in order:
+        if not measured(k):
+            if k == metric or k == "score_total":
+                notes.append(f"not ranked on {k}: nothing measured")
+            continue
+        try:
+            tables.append(select_best(runs, k, direction(k), zones.get(k, 0.0),
+                                      confidence=confidence, seed=seed))
+        except ValueError as err:
+            notes.append(f"not ranked on {k}: {err}")
+    ranking = (pd.concat(tables, ignore_index=True) if tables
+               else pd.DataFrame(columns=SELECTION_COLUMNS))
+    return metric, ranking
+
+
 def _precision_values(runs: pd.DataFrame, wanted: list[str] | None) -> dict[str, np.ndarray]:
     kpis = wanted if wanted is not None else list(_objectives(runs)) or ["cases"]
     values = {}
@@ -298,14 +346,8 @@ def _analyse(scenario, runs, results, names, reference, seed, notes, controller,
     else:
         pareto["pareto"] = True
         notes.append("no complete cost/wait/satisfaction objectives: every design kept")
-    candidates = ["score_total", "cost_per_case", *objectives, *kpis]
-    metric = ranking_kpi or next((k for k in candidates
-                                  if k in runs and runs[k].notna().any()), kpis[0])
-    try:
-        ranking = rank_designs(runs, metric, direction(metric), seed=seed)
-    except ValueError as err:
-        ranking = pd.DataFrame(columns=["design", "mean", "n", "rank", "prob_best"])
-        notes.append(f"no ranking on {metric}: {err}")
+    metric, ranking = _rank(scenario, runs, kpis, objectives, ranking_kpi, confidence, seed,
+                            notes)
     detail = {r.design: r for r in results if r.replication == 0}
     costs = pd.concat([r.costs.assign(design=r.design) for r in results], ignore_index=True)
     n_reps = runs.groupby("design")["replication"].nunique()
