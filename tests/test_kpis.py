@@ -10,13 +10,12 @@ import pandas as pd
 import pytest
 
 import sim
-from sim.config import ScenarioError, load_scenario
+from sim.config import load_scenario
 from sim.config.vocab import TERMINAL_STATES
 from sim.outcomes.kpis import REGISTRY, compute_kpis
 from sim.outcomes.satisfaction import score_cases
-from sim.outcomes.scorecard import check_indicators, indicator_score, layer_scores, scorecard
 from sim.records import FIELDS, Ledger, RunSummary
-from sim.validation import contact_centre, contact_centre_table
+from sim.validation import contact_centre
 
 NAN = np.nan
 SCENARIO = contact_centre(10.0, agents=2, handle_mean_min=5.0, horizon_h=48.0, warmup_h=0.0)
@@ -127,44 +126,6 @@ def test_cost_kpis_without_and_with_warmup(hand_kpis):
     assert late["cost_variable"] == 0.0 and late["cost_penalty"] == pytest.approx(30.0)
 
 
-# --- scorecard ------------------------------------------------------------------------------
-def test_indicator_score_both_directions_and_clipped():
-    assert indicator_score(0.65, target=0.8, worst=0.5) == pytest.approx(50.0)
-    assert indicator_score(2.75, target=0.5, worst=5.0) == pytest.approx(50.0)
-    assert indicator_score(9.0, target=0.5, worst=5.0) == 0.0
-    assert indicator_score(0.9, target=0.8, worst=0.5) == 100.0
-    assert math.isnan(indicator_score(NAN, 1.0, 0.0))
-
-
-def test_scorecard_renormalises_over_measurable_indicators():
-    params = SCENARIO.scorecard
-    values = {"first_response_mean_min": 0.5, "fcr_rate": 0.65, "csat_mean_inquiry": NAN,
-              "complaint_time_mean_h": 120.0, "channels_offered": 2.0}
-    table = scorecard(values, params)
-    presale = table[table["layer"] == "presale"].set_index("indicator")
-    assert presale["weight"].to_dict() == {"response_speed": 0.5, "accuracy": 0.5,
-                                           "attitude": 0.0}
-    scores = layer_scores(table, params)
-    assert scores["presale"] == pytest.approx(75.0)
-    assert math.isnan(scores["insale"])                  # nothing measurable: no returns
-    assert scores["aftersale"] == pytest.approx(75.0)    # (100 + 50) / 2
-    assert scores["total"] == pytest.approx(75.0)        # presale and aftersale, 1/2 each
-
-
-def test_scorecard_parameters_are_checked():
-    raw = contact_centre_table(5.0, 1, 5.0, horizon_h=10.0, warmup_h=0.0)
-    bad_weights = {**raw, "scorecard": {"layer_weights": {"presale": 0.5, "insale": 0.5,
-                                                          "aftersale": 0.5}}}
-    with pytest.raises(ScenarioError, match="scorecard.layer_weights"):
-        load_scenario(bad_weights)
-    typo = {**raw, "scorecard": {"indicators": {
-        "speed": {"layer": "presale", "kpi": "first_respnse_mean_min", "target": 1, "worst": 5},
-        "b": {"layer": "insale", "kpi": "fcr_rate", "target": 1, "worst": 0},
-        "c": {"layer": "aftersale", "kpi": "fcr_rate", "target": 1, "worst": 0}}}}
-    with pytest.raises(ScenarioError, match="scorecard.indicators.speed.kpi"):
-        check_indicators(load_scenario(typo).scorecard)
-
-
 # --- whole runs -----------------------------------------------------------------------------
 def run(agents: int) -> dict:
     scenario = contact_centre(40.0, agents=agents, handle_mean_min=6.0, patience_mean_min=5.0,
@@ -184,7 +145,7 @@ def test_every_kpi_is_finite_or_nan_with_a_reason(runs):
         assert math.isfinite(value) or REGISTRY[name].nan_when, name
     for name in ("total_cost", "cost_per_case", "csat_mean", "csat_top_box", "repurchase_rate",
                  "fcr_rate", "sla_attainment", "agent_utilisation", "lost_revenue",
-                 "score_presale", "score_total"):
+                 "score_aftersale", "score_total"):
         assert math.isfinite(kpis[name]), name
     assert 1.0 <= kpis["csat_mean"] <= 5.0
     assert 0.0 <= kpis["score_total"] <= 100.0

@@ -131,18 +131,51 @@ LAYERS = ("presale", "insale", "aftersale")
 
 
 @dataclass(frozen=True, kw_only=True)
-class Indicator:
-    """One indicator of the scorecard: a KPI scored 0 at ``worst`` and 100 at ``target``."""
+class IndicatorPart:
+    """One part of an indicator measured separately (e.g. one channel), weighted by volume."""
 
-    layer: str = choice(options=LAYERS, doc="Layer of the report's evaluation system.")
-    kpi: str = text(doc="Name of the KPI the indicator reads (see sim.kpis()).")
-    target: float = number(doc="KPI value that scores 100 (benchmark).")
-    worst: float = number(doc="KPI value that scores 0; lower than target when higher is "
-                              "better, higher when lower is better.")
-    weight: float = number(1.0, min=0.0, doc="Weight within the layer (weights of a layer are "
-                                             "normalised to sum to 1).")
+    kpi: str = text(doc="KPI of this part (see sim.kpis()).")
+    target: float = number(doc="KPI value that scores 100 (best practice or the ideal).")
+    worst: float = number(doc="KPI value that scores 0.")
+    volume: str = text(doc="KPI whose value weights this part (e.g. the part's contacts).")
 
     def _check(self, key: str) -> list[Problem]:
+        if self.target == self.worst:
+            return [Problem(f"{key}.worst", self.worst, "a value different from target")]
+        return []
+
+
+@dataclass(frozen=True, kw_only=True)
+class Indicator:
+    """One indicator: a KPI scored 0 at ``worst`` and 100 at ``target``, linear between.
+
+    An indicator with ``parts`` (e.g. response speed by channel) scores each part against its
+    own target and combines the parts weighted by their volume.
+    """
+
+    layer: str = choice(options=LAYERS, doc="Layer of the report's evaluation system.")
+    kpi: str = text("", doc="Name of the KPI the indicator reads (see sim.kpis()); empty when "
+                            "the indicator has parts.")
+    target: float | None = number(None, doc="KPI value that scores 100 (best practice or the "
+                                            "ideal).")
+    worst: float | None = number(None, doc="KPI value that scores 0; lower than target when "
+                                           "higher is better, higher when lower is better.")
+    weight: float = number(1.0, min=0.0, doc="Weight within the layer (weights of a layer are "
+                                             "normalised to sum to 1).")
+    parts: dict = mapping(table(IndicatorPart, doc=""), default={},
+                          doc="Parts scored separately and combined by volume (instead of "
+                              "kpi, target and worst).")
+
+    def _check(self, key: str) -> list[Problem]:
+        if self.parts:
+            if self.kpi or self.target is not None or self.worst is not None:
+                return [Problem(f"{key}.parts", sorted(self.parts),
+                                "either parts or kpi with target and worst, not both")]
+            return []
+        if not self.kpi:
+            return [Problem(f"{key}.kpi", None, "the name of a KPI (or parts)")]
+        if self.target is None or self.worst is None:
+            return [Problem(f"{key}.target", self.target, "a target and a worst value")]
         if self.target == self.worst:
             return [Problem(f"{key}.worst", self.worst, "a value different from target")]
         return []
@@ -153,22 +186,35 @@ def _ind(layer: str, kpi: str, target: float, worst: float, weight: float = 1.0)
     return {"layer": layer, "kpi": kpi, "target": target, "worst": worst, "weight": weight}
 
 
-#: Default indicators (REPORT "How service quality is evaluated"; targets from sources.md §5).
+def _part(kpi: str, target: float, worst: float, volume: str) -> dict:
+    return {"kpi": kpi, "target": target, "worst": worst, "volume": volume}
+
+
+#: Default indicators: every indicator of the report's evaluation system (REPORT §4.2-4.3),
+#: each read from the simulated quantity it is named after. ``target`` is the ideal or the
+#: best practice, ``worst`` the level at which the indicator scores 0; both are chosen so that
+#: the bundled designs fall between them (sim.outcomes.scorecard documents each anchor).
 DEFAULT_INDICATORS = {
-    # Pre-sale consultation.
-    "response_speed": _ind("presale", "first_response_mean_min", 0.5, 5.0),   # ASA 28 s (§5)
-    "accuracy": _ind("presale", "fcr_rate", 0.80, 0.50),                      # SQM world class
-    "attitude": _ind("presale", "csat_mean_inquiry", 4.5, 3.0),   # 1+4x0.88 (Z15); assumption
-    # In-sale tracking.
-    "delivery_speed": _ind("insale", "refund_time_mean_h", 120.0, 360.0),     # §2.3; M7 Art. 31
-    "logistics_transparency": _ind("insale", "parcel_loss_rate", 0.0, 0.05),  # assumption
-    "return_guarantee": _ind("insale", "statutory_compliance", 1.0, 0.80),    # §4; assumption
+    # Pre-sale consultation: measured on pre-sale inquiries (before the order).
+    "response_speed": {"layer": "presale", "parts": {
+        # 0 = an immediate answer; worst = the wait after which satisfaction drops sharply
+        # in the satisfaction model (Z15, C100; tickets: assumption).
+        "phone": _part("presale_response_mean_min_phone", 0.0, 2.0, "presale_contacts_phone"),
+        "chat": _part("presale_response_mean_min_chat", 0.0, 2.5, "presale_contacts_chat"),
+        "ticket_forum": _part("presale_response_mean_h_async", 0.0, 24.0,
+                              "presale_contacts_async")}},
+    "accuracy": _ind("presale", "presale_answer_accuracy", 1.0, 0.5),   # SQM FCR 72-80%
+    "attitude": _ind("presale", "presale_courtesy_rate", 1.0, 0.8),     # assumption
+    # In-sale tracking: the parcels of returns and exchanges.
+    "delivery_speed": _ind("insale", "parcel_transit_mean_h", 24.0, 96.0),    # §3.5: 1-4 d
+    "logistics_transparency": _ind("insale", "tracking_on_time_rate", 1.0, 0.7),  # assumption
+    "return_guarantee": _ind("insale", "guarantee_kept_rate", 1.0, 0.5),      # §4.1; M7; SB
     # After-sale rights protection.
-    "complaint_speed": _ind("aftersale", "complaint_time_mean_h", 120.0, 720.0),  # JDR; CPLR
-    "complaint_resolution": _ind("aftersale", "complaint_resolution_rate", 0.72, 0.40),  # CCA
-    "complaint_satisfaction": _ind("aftersale", "csat_mean_complained", 4.0, 2.0),  # assumption
-    "channel_diversity": _ind("aftersale", "channels_offered", 3.0, 1.0),     # REPORT: 3 channels
-}
+    "complaint_speed": _ind("aftersale", "complaint_handling_mean_h", 24.0, 120.0),  # JDR
+    "complaint_resolution": _ind("aftersale", "complaint_resolution_rate", 1.0, 0.5),  # CCA
+    "complaint_satisfaction": _ind("aftersale", "csat_mean_complained", 5.0, 1.0),  # 1-5 scale
+    "channel_diversity": _ind("aftersale", "channels_used", 4.0, 1.0),  # REPORT: phone, chat,
+}                                                                        # email/ticket, forum
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -72,7 +72,8 @@ class TaskResult:
     replication : int
     kpis : dict of str to float
     costs : pandas.DataFrame
-        Ledger totals by ``component`` and ``kind`` (column ``amount``).
+        Cost by ``component`` and ``kind`` (column ``amount``) in the scope of
+        ``total_cost``: it sums to that KPI.
     backlog : pandas.DataFrame
         Hourly ``time_h`` and ``open_cases`` (for the warm-up and stability checks).
     timeline : pandas.DataFrame or None
@@ -100,20 +101,20 @@ def run_task(task: Task) -> TaskResult:
     """Run one task (module-level so process pools can pickle it by reference)."""
     from ..config.units import MINUTE
     from ..model import run_once
+    from ..outcomes.kpis import in_scope
+    from ..outcomes.ledger import in_scope_breakdown
     from ..outcomes.periods import period_kpis
 
     result = run_once(task.scenario, task.design, task.replication, task.seed, keep_cases=True)
     cases = result.cases
     ledger = result.ledger
-    costs = (ledger.groupby(["component", "kind"], observed=True)["amount"].sum().reset_index()
-             if len(ledger) else pd.DataFrame({"component": [], "kind": [], "amount": []}))
-    costs["component"] = costs["component"].astype(str)
-    costs["kind"] = costs["kind"].astype(str)
+    run = task.scenario.run
+    scope = in_scope(cases, task.scenario)
+    costs = in_scope_breakdown(ledger, scope["case"].to_numpy(), run.warmup, run.horizon)
     timeline = result.timeline
     backlog = timeline[["time_h", "open_cases"]].copy()
     waits = None
     if task.detail:
-        scope = cases[cases["created"] >= task.scenario.run.warmup]
         resolved = (scope["terminal"].astype(str) == "resolved").to_numpy()
         waits = pd.DataFrame({
             "first_response_min": scope["first_wait_h"].to_numpy(dtype=float) / MINUTE,

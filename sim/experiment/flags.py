@@ -1,6 +1,7 @@
 """Flagging designs whose averages need care: overload, unstable backlog, warm-up, precision.
 
-A design is flagged rather than silently averaged when cases were still open when the run
+A design is flagged rather than silently averaged when no case was measured at all, when
+cases were still open when the run
 stopped (``censored_share > 0``), when the across-replication mean backlog keeps growing over
 the horizon, when MSER-5 (:mod:`sim.experiment.warmup`) suggests a longer warm-up than
 ``run.warmup`` (steady-state runs), or when the precision target was not reached.
@@ -43,8 +44,11 @@ def design_flags(scenario: Scenario, runs: pd.DataFrame, results: list[TaskResul
     flags: dict[str, list[str]] = {n: [] for n in names}
     for name in names:
         mine = runs[runs["design"] == name]
-        if "censored_share" in mine and np.nanmean(mine["censored_share"]) > 0:
-            share = np.nanmean(mine["censored_share"])
+        if "cases" in mine and not (mine["cases"] > 0).any():
+            flags[name].append("no cases measured: nothing was created in the measured window "
+                               "(zero demand?); its KPIs are NaN and it is not ranked")
+        if "censored_share" in mine and mine["censored_share"].mean() > 0:
+            share = mine["censored_share"].mean()
             open_runs = int((mine["censored_share"] > 0).sum())
             flags[name].append(f"{share:.3g} of cases (in {open_runs} of {len(mine)} runs) still "
                                "open at the end (overloaded, or run.drain too short)")

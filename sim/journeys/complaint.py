@@ -18,6 +18,7 @@ def complaint(world, case: int) -> Generator:
     yield from world.stage("contact").serve(case)
     rec = world.records
     rec["complaint"][case] = True
+    rec["complaint_at"][case] = world.env.now
     favour = yield from world.stage("complaint").handle(case)
     rec["complaint_closed_at"][case] = world.env.now
     if favour:

@@ -30,6 +30,7 @@ def after_failure(world, case: int, state: str) -> Generator:
     if world.draws.uniform("complaint/raise", case) >= policy.complaint_probability:
         return state
     world.records["complaint"][case] = True
+    world.records["complaint_at"][case] = world.env.now
     resolved = yield from world.stage("complaint").handle(case)
     world.records["complaint_closed_at"][case] = world.env.now
     if resolved:

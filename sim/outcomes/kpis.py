@@ -174,4 +174,4 @@ def compute_kpis(cases: pd.DataFrame, ledger: pd.DataFrame, scenario,
 
 # Importing the definitions registers them, in this order: it is the order of the docs and of
 # every results table. The score_* KPIs come last because they read the others.
-from . import kpi_access, kpi_money, kpi_resolution, scorecard  # noqa: E402, F401
+from . import kpi_access, kpi_money, kpi_quality, kpi_resolution, scorecard  # noqa: E402, F401

@@ -79,16 +79,16 @@ def per_case(ledger: pd.DataFrame, cases: pd.DataFrame,
     return out
 
 
-def in_scope_costs(ledger: pd.DataFrame, case_ids: np.ndarray, warmup: float,
-                   horizon: float) -> pd.Series:
-    """Cost by kind attributable to the cases in scope (see the module docstring).
+def in_scope_weights(ledger: pd.DataFrame, case_ids: np.ndarray, warmup: float,
+                     horizon: float) -> np.ndarray:
+    """Weight of each ledger row in the measured window (see the module docstring).
 
     Parameters
     ----------
     ledger : pandas.DataFrame
         The ledger of the run.
     case_ids : array of int
-        Cases in scope (created after the warm-up).
+        Cases in scope (created in the measured window).
     warmup, horizon : float
         The run's warm-up and horizon (hours).
     """
@@ -96,9 +96,34 @@ def in_scope_costs(ledger: pd.DataFrame, case_ids: np.ndarray, warmup: float,
     caseless = ledger["case"] < 0
     own = ledger["case"].isin(np.asarray(case_ids))
     fixed_rows = ledger["kind"].astype(str) == "fixed"
-    weight = np.where(caseless | fixed_rows, share, np.where(own, 1.0, 0.0))
-    weighted = ledger.assign(amount=ledger["amount"] * weight)
-    return totals_by_kind(weighted)
+    return np.where(caseless | fixed_rows, share, np.where(own, 1.0, 0.0))
+
+
+def in_scope_costs(ledger: pd.DataFrame, case_ids: np.ndarray, warmup: float,
+                   horizon: float) -> pd.Series:
+    """Cost by kind attributable to the cases in scope: what ``total_cost`` sums.
+
+    Parameters are those of :func:`in_scope_weights`.
+    """
+    weight = in_scope_weights(ledger, case_ids, warmup, horizon)
+    return totals_by_kind(ledger.assign(amount=ledger["amount"] * weight))
+
+
+def in_scope_breakdown(ledger: pd.DataFrame, case_ids: np.ndarray, warmup: float,
+                       horizon: float) -> pd.DataFrame:
+    """Cost by ``component`` and ``kind`` in exactly the scope of ``total_cost``.
+
+    Parameters are those of :func:`in_scope_weights`. The ``amount`` column sums to the
+    ``total_cost`` KPI of the same run.
+    """
+    if not len(ledger):
+        return pd.DataFrame({"component": pd.Series(dtype=str), "kind": pd.Series(dtype=str),
+                             "amount": pd.Series(dtype=float)})
+    weight = in_scope_weights(ledger, case_ids, warmup, horizon)
+    weighted = pd.DataFrame({"component": ledger["component"].astype(str),
+                             "kind": ledger["kind"].astype(str),
+                             "amount": ledger["amount"].to_numpy(dtype=float) * weight})
+    return weighted.groupby(["component", "kind"], as_index=False, sort=True)["amount"].sum()
 
 
 @dataclass

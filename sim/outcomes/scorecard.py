@@ -1,38 +1,44 @@
 """The report's three-layer evaluation system as a scorecard of simulated KPIs.
 
-The source report (``docs/sources.md`` §R, "How service quality is evaluated", §4.2-4.3) evaluates
-after-sales service in three layers. Each indicator reads one KPI and is scored 0-100 by
-linear interpolation between the scenario's ``worst`` (0) and ``target`` (100) values,
-clipped to [0, 100]; the direction follows from which of the two is larger. Defaults
-(``scorecard.indicators`` in a scenario; :data:`sim.config.outcomes.DEFAULT_INDICATORS`):
+The source report (REPORT §4.2-4.3, ``docs/sources.md`` §R) evaluates after-sales service in
+three layers. Each indicator reads the simulated quantity it is named after and is scored
+0-100 **linearly** between the scenario's ``worst`` (0) and ``target`` (100) values; values
+beyond either anchor are held at 0 or 100. The targets are the ideal (an immediate answer,
+every scan on time, a rating of 5) or a best practice, and the worst values are set so that
+the bundled designs fall between the anchors, so the scores discriminate instead of sitting
+at a clip. Defaults (``scorecard.indicators``; :data:`sim.config.outcomes.DEFAULT_INDICATORS`):
 
-========= ======================= =========================== ======= ======= ====================
-layer     indicator (report)      KPI                         target  worst   source of target
-========= ======================= =========================== ======= ======= ====================
-presale   response speed          first_response_mean_min     0.5     5       ASA 28 s (§5, IFC)
-presale   accuracy of answers     fcr_rate                    0.80    0.50    SQM world class
-presale   attitude                csat_mean_inquiry           4.5     3.0     Z15 88% top box
-insale    delivery speed          refund_time_mean_h          120     360     §2.3; M7 Art. 31
-insale    logistics transparency  parcel_loss_rate            0       0.05    assumption
-insale    return/exchange guar.   statutory_compliance        1.0     0.80    §4; assumption
-aftersale complaint handling speed complaint_time_mean_h      120     720     JDR timeline; CPLR
-aftersale complaint resolution    complaint_resolution_rate   0.72    0.40    CCA 2024
-aftersale complaint satisfaction  csat_mean_complained        4.0     2.0     assumption
-aftersale channel diversity       channels_offered            3       1       REPORT (chat, phone,
-                                                                                      email)
-========= ======================= =========================== ======= ======= ====================
+========= ===================== ========================================= ====== ====== =====
+layer     indicator (report)    KPI (simulated quantity)                  target worst  src
+========= ===================== ========================================= ====== ====== =====
+presale   response speed        pre-sale wait to the first answer, by     0      2 min  Z15
+                                channel: phone, chat (min), tickets and   0      2.5min C100
+                                forum (h), combined by volume             0      24 h   ASM
+presale   accuracy of answers   presale_answer_accuracy                   1      0.5    SQM
+presale   attitude              presale_courtesy_rate                     1      0.8    ASM
+insale    delivery speed        parcel_transit_mean_h                     24 h   96 h   §3.5
+insale    logistics information tracking_on_time_rate                     1      0.7    ASM
+insale    return/exchange guar. guarantee_kept_rate                       1      0.5    §4.1
+aftersale complaint speed       complaint_handling_mean_h                 24 h   120 h  JDR
+aftersale complaint resolution  complaint_resolution_rate                 1      0.5    CCA
+aftersale complaint satisfact.  csat_mean_complained                      5      1      scale
+aftersale channel diversity     channels_used (effective number)          4      1      REPORT
+========= ===================== ========================================= ====== ====== =====
 
-Notes on the mapping: *accuracy* is first-contact resolution (a right answer needs no repeat
-contact); *attitude* is the satisfaction of inquiries, the purest contact-only cases;
-*delivery speed* after a sale is the time to the refund, the remedy the consumer waits for;
-*logistics transparency* has no direct counterpart in the model, so it is the share of
-returned parcels that never arrive (a lost parcel is the opaque outcome); *return/exchange
-guarantee* is compliance with the statutory deadlines.
+What moves each indicator, by mode (``docs/model.md`` has the full table): response speed
+and accuracy move with the contact stage's capacity, the agents' first-contact resolution,
+the chatbot's containment and a community's answer rate, delay and correctness; attitude with
+who answers (agents, bot, peers); delivery speed and logistics information with the logistics
+provider's transit and tracking scans (own fleet or carrier); the guarantee with refunds,
+replacements and repairs kept within their targets (logistics and field service); complaint
+speed and resolution with the complaint stage; channel diversity with the channels a design
+answers and where it routes consumers.
 
 Within a layer the weights are normalised to sum to 1 over the indicators whose KPI is a
 number; an indicator whose KPI is NaN (nothing to measure, e.g. no complaints in the run) is
 left out and the others' weights renormalised. A layer with no measurable indicator is NaN,
-and ``score_total`` renormalises the layer weights in the same way.
+and ``score_total`` renormalises the layer weights in the same way: a run that measured
+nothing scores NaN, never 100.
 """
 
 from __future__ import annotations
@@ -42,6 +48,7 @@ import math
 import pandas as pd
 
 from ..config.errors import ScenarioError
+from ..config.fields import _suggest
 from ..config.outcomes import LAYERS, ScorecardParams
 from .kpis import REGISTRY, Context, kpi
 
@@ -53,12 +60,44 @@ def indicator_score(value: float, target: float, worst: float) -> float:
     return 100.0 * min(1.0, max(0.0, (value - worst) / (target - worst)))
 
 
+def _check_kpi(key: str, name: str) -> None:
+    if name not in REGISTRY or name.startswith("score_"):
+        known = [k for k in REGISTRY if not k.startswith("score_")]
+        raise ScenarioError.at(key, name, "the name of a KPI other than score_* (see "
+                               "sim.kpis())" + _suggest(name, known))
+
+
 def check_indicators(params: ScorecardParams) -> None:
-    """Raise :class:`ScenarioError` naming ``scorecard.indicators.<name>.kpi`` for unknown KPIs."""
+    """Raise :class:`ScenarioError` naming ``scorecard.indicators.<name>...`` for unknown KPIs."""
     for name, ind in params.indicators.items():
-        if ind.kpi not in REGISTRY or ind.kpi.startswith("score_"):
-            raise ScenarioError.at(f"scorecard.indicators.{name}.kpi", ind.kpi,
-                                   "the name of a KPI other than score_* (see sim.kpis())")
+        key = f"scorecard.indicators.{name}"
+        if not ind.parts:
+            _check_kpi(f"{key}.kpi", ind.kpi)
+        for part_name, part in ind.parts.items():
+            _check_kpi(f"{key}.parts.{part_name}.kpi", part.kpi)
+            _check_kpi(f"{key}.parts.{part_name}.volume", part.volume)
+
+
+def kpis_read(params: ScorecardParams) -> list[str]:
+    """Every KPI the scorecard reads (indicator, part and volume KPIs)."""
+    names = []
+    for ind in params.indicators.values():
+        names += [ind.kpi] if not ind.parts else [
+            k for part in ind.parts.values() for k in (part.kpi, part.volume)]
+    return list(dict.fromkeys(names))
+
+
+def _combined(kpis: dict[str, float], parts: dict) -> float:
+    """Volume-weighted score of an indicator's parts (parts with no volume left out)."""
+    total = weighted = 0.0
+    for part in parts.values():
+        score = indicator_score(float(kpis.get(part.kpi, math.nan)), part.target, part.worst)
+        volume = float(kpis.get(part.volume, math.nan))
+        if math.isnan(score) or not volume > 0:
+            continue
+        total += volume
+        weighted += volume * score
+    return weighted / total if total > 0 else math.nan
 
 
 def scorecard(kpis: dict[str, float], params: ScorecardParams) -> pd.DataFrame:
@@ -80,10 +119,14 @@ def scorecard(kpis: dict[str, float], params: ScorecardParams) -> pd.DataFrame:
     """
     rows = []
     for name, ind in params.indicators.items():
-        value = float(kpis.get(ind.kpi, float("nan")))
-        rows.append({"layer": ind.layer, "indicator": name, "kpi": ind.kpi, "value": value,
-                     "score": indicator_score(value, ind.target, ind.worst),
-                     "raw_weight": ind.weight})
+        if ind.parts:
+            value, score = math.nan, _combined(kpis, ind.parts)
+            kpi_name = "by volume: " + ", ".join(p.kpi for p in ind.parts.values())
+        else:
+            value = float(kpis.get(ind.kpi, float("nan")))
+            score, kpi_name = indicator_score(value, ind.target, ind.worst), ind.kpi
+        rows.append({"layer": ind.layer, "indicator": name, "kpi": kpi_name, "value": value,
+                     "score": score, "raw_weight": ind.weight})
     table = pd.DataFrame(rows, columns=["layer", "indicator", "kpi", "value", "score",
                                         "raw_weight"])
     usable = table["raw_weight"].where(table["score"].notna(), 0.0)
@@ -111,7 +154,7 @@ def _scores(ctx: Context) -> dict[str, float]:
     if cached is None:
         params = ctx.scenario.scorecard
         check_indicators(params)
-        values = {ind.kpi: ctx.value(ind.kpi) for ind in params.indicators.values()}
+        values = {name: ctx.value(name) for name in kpis_read(params)}
         cached = layer_scores(scorecard(values, params), params)
         ctx._values["_scorecard"] = cached
     return cached
@@ -124,8 +167,8 @@ def _layer_kpi(layer: str):
     return score
 
 
-_WHAT = {"presale": "pre-sale consultation (response speed, accuracy, attitude)",
-         "insale": "in-sale tracking (delivery speed, logistics transparency, "
+_WHAT = {"presale": "pre-sale consultation (response speed by channel, accuracy, attitude)",
+         "insale": "in-sale tracking (delivery speed, logistics information, "
                    "return/exchange guarantee)",
          "aftersale": "after-sale rights protection (complaint speed, complaint resolution "
                       "and satisfaction, channel diversity)",
