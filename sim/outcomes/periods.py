@@ -241,13 +241,8 @@ def period_kpis(cases: pd.DataFrame, ledger: pd.DataFrame, scenario,
 
 
 def _context(cases, ledger, scenario, summary):
-    import dataclasses
-    import types
-
+    from ..records import RunSummary
     from .kpis import Context
 
-    # The period KPIs read only the cases and the scenario; a Context that still takes the
-    # world (before KPIs read a run summary) gets a stand-in holding just the scenario.
-    if "world" in {f.name for f in dataclasses.fields(Context)}:
-        return Context(cases, ledger, types.SimpleNamespace(scenario=scenario))
-    return Context(cases, ledger, scenario, summary)
+    # The period KPIs read only the cases and the scenario, never the run summary.
+    return Context(cases, ledger, scenario, summary or RunSummary(design=""))
