@@ -55,6 +55,7 @@ FIELDS: dict[str, tuple[str, object, str]] = {
     "service_done_at": ("f8", NAN, "field service completed (h)"),
     "complaint": ("?", False, "a complaint was raised on this case"),
     "complaint_at": ("f8", NAN, "complaint lodged (h)"),
+    "discourteous": ("i2", 0, "answers the consumer found discourteous"),
     "complaint_closed_at": ("f8", NAN, "complaint closed (h)"),
     "authority": ("?", False, "the complaint reached the authorities"),
     "recovered": ("?", False, "a failure on the case was put right"),

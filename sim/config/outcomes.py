@@ -33,6 +33,9 @@ class SatisfactionParams:
     per_extra_contact: float = probability(
         0.85, doc="Multiplier per contact after the first (SQM: -15% per extra call).")
     per_transfer: float = probability(0.88, doc="Multiplier per cold transfer (SQM: -12%).")
+    per_discourteous: float = probability(
+        0.88, doc="Multiplier per answer the consumer found discourteous (assumption: as a cold "
+                  "transfer, SQM -12%; attitude is a leading driver of contact satisfaction).")
     per_revisit: float = probability(
         0.85, doc="Multiplier per field visit after the first (assumption: a revisit is a repeat "
                   "contact in the field, SQM -15% per extra contact).")

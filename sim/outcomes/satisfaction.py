@@ -7,6 +7,7 @@ The functional form is ``docs/sources.md`` §2.3; every coefficient is a field o
             * per_extra_contact ** max(contacts - 1, 0)      # SQM: -15% per extra contact
             * per_revisit ** max(visits - 1, 0)              # field rework (assumption)
             * per_transfer ** transfers                      # SQM: -12% per cold transfer
+            * per_discourteous ** discourteous               # assumption: as a transfer
             * h_wait(first response wait, channel)           # tolerance zones (Z15, C100)
             * (bot_resolved if a bot resolved it)            # WANG26
             * (consumer_paid_fee if the consumer paid)       # assumption, BM12 direction
@@ -142,6 +143,8 @@ def score_cases(cases: pd.DataFrame, params: SatisfactionParams, policy) -> pd.D
     p = p * params.per_extra_contact ** np.maximum(contacts - 1, 0)
     p = p * params.per_revisit ** np.maximum(visits - 1, 0)
     p = p * params.per_transfer ** np.asarray(cases["transfers"], dtype=float)
+    if "discourteous" in cases:
+        p = p * params.per_discourteous ** np.asarray(cases["discourteous"], dtype=float)
     # The wait a consumer lives through runs from the request to the first answer, across any
     # abandoned attempts and retries; the wait of the answered attempt alone would forgive them.
     wait = np.asarray(cases["first_wait_h"], dtype=float)

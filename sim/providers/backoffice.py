@@ -74,7 +74,7 @@ class BackOffice:
             finally:
                 self.pool.waiting -= 1
             rec["contacts"][case] += 1
-            record_answer(self.world, case, env.now - waited_from)
+            record_answer(self.world, case, env.now - waited_from, self.group.discourtesy)
             duration = draws.value("backoffice/handle", dist, case, k) * \
                 self.group.handle_time_factor * handle_factor * \
                 (staff.repeat_handle_factor if k else 1.0)

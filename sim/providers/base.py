@@ -14,7 +14,9 @@ stage and offer the same methods.
 Every answer a consumer gets (agent, bot, forum peer or an existing thread) goes through
 :func:`record_answer`, and an answer that did not settle the question through
 :func:`record_wrong_answer`, so ``first_response_at``, ``first_wait_h``, ``answers`` and
-``wrong_answers`` mean the same in every provider.
+``wrong_answers`` mean the same in every provider; each answer is also found discourteous
+with the answerer's ``discourtesy`` probability (``discourteous``), which the scorecard's
+"attitude" indicator and the satisfaction model read.
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ if TYPE_CHECKING:
     from ..world import World
 
 
-def record_answer(world: World, case: int, wait: float) -> None:
+def record_answer(world: World, case: int, wait: float, discourtesy: float = 0.0) -> None:
     """Book one answer to ``case`` now; the first one is the case's first response.
 
     Parameters
@@ -40,8 +42,14 @@ def record_answer(world: World, case: int, wait: float) -> None:
     wait : float
         How long the consumer waited for this answer (h): from joining the queue, from the
         forum post, 0 for a bot. Only the first answer's wait is kept (``first_wait_h``).
+    discourtesy : float
+        Probability that the consumer finds this answer discourteous (the attitude of whoever
+        answered: an agent group, the bot, a peer); counted in ``discourteous``.
     """
     rec = world.records
+    k = int(rec["answers"][case])
+    if discourtesy > 0 and world.draws.uniform("contact/courtesy", case, k) < discourtesy:
+        rec["discourteous"][case] += 1
     rec["answers"][case] += 1
     if math.isnan(rec["first_response_at"][case]):
         rec["first_response_at"][case] = world.env.now

@@ -57,6 +57,11 @@ class CommunityParams:
     case_types: tuple = strings(["inquiry"], options=CASE_TYPES,
                                 doc="Case types the forum takes (sources.md §0/§6: inquiries "
                                     "and simple troubleshooting); others go to staff.")
+    discourtesy: float = probability(
+        0.08, doc="Share of peer answers the consumer finds discourteous (assumption: peers are "
+                  "unmoderated volunteers, so their tone varies more than trained staff's; the "
+                  "report names community trust but says the effect is hard to quantify: vary "
+                  "it).")
     channels: tuple = strings(["chat", "ticket"], options=CHANNELS,
                               doc="Channels the forum serves; consumers on other channels (a "
                                   "phone caller wants a person) go to staff (assumption).")
@@ -205,7 +210,7 @@ class Community(Provider):
         rec = self.world.records
         rec["community_answered"][case] = True
         rec["contacts"][case] += 1
-        record_answer(self.world, case, self.env.now - posted)
+        record_answer(self.world, case, self.env.now - posted, self.params.discourtesy)
 
     # --- delegation, accounting and monitoring ------------------------------------------------
     def start(self) -> None:

@@ -148,7 +148,7 @@ class ContactCentre(Provider):
         if rec["attempts"][case] == 1:
             rec["queued"][case] = wait > 0
             rec["first_attempt_wait_h"][case] = wait
-        record_answer(self.world, case, wait)
+        record_answer(self.world, case, wait, group.params.discourtesy)
         return "served", group, None
 
     def _reach_agent(self, case: int, case_type: str, channel: str, k: int) -> Generator:
@@ -202,7 +202,7 @@ class ContactCentre(Provider):
             rec["first_attempt_wait_h"][case] = wait
         if chosen is None:
             return "abandoned", primary, None
-        record_answer(self.world, case, wait)
+        record_answer(self.world, case, wait, chosen.params.discourtesy)
         return "served", chosen, requests[chosen]
 
     def _wait(self, group: _Group, channel: str, delta: int) -> None:

@@ -60,6 +60,10 @@ class AgentGroup:
     history_quarters: float = number(
         0.0, min=0.0, doc="Quarters of case history accumulated before the run starts "
                           "(assumption: 0, a new team).")
+    discourtesy: float = probability(
+        0.03, doc="Share of this group's answers the consumer finds discourteous (assumption: "
+                  "trained in-house staff under the platform's own quality control; set it "
+                  "higher for an outsourced group).")
     handle_time_factor: float = number(1.0, min=0.0, open_min=True,
                                        doc="Multiplies handle times (e.g. 0.85 with AI assist).")
     monthly_cost: float = money(7500.0, doc="Fully loaded cost per agent-month "

@@ -34,6 +34,9 @@ from ..staffing import book_daily
 class ChatbotParams:
     """An AI chatbot on the contact stage (docs/sources.md §1.5, §6, parameter table)."""
 
+    discourtesy: float = probability(
+        0.05, doc="Share of bot answers the consumer finds discourteous or dismissive "
+                  "(assumption: scripted answers; WANG26 reports bot-handled chats rated lower).")
     channels: tuple = strings(["chat"], options=CHANNELS,
                               doc="Channels the bot answers (assumption: online chat, where "
                                   "AliMe serves ~75% of consultations, MBR).")
@@ -113,7 +116,7 @@ class Chatbot(Overlay):
         self._conversations[case] += 1
         rec["bot_handled"][case] = True
         rec["contacts"][case] += 1
-        record_answer(self.world, case, 0.0)
+        record_answer(self.world, case, 0.0, p.discourtesy)
         yield self.env.timeout(draws.value("chatbot/conversation", p.bot_time, case, k))
         self.world.ledger.charge(case=case, time=self.env.now, component="chatbot",
                                  kind="variable", amount=p.cost_per_conversation)
