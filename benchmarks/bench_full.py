@@ -39,7 +39,7 @@ def _full_work(scenario, design, replication) -> dict:
     t1 = time.process_time()
     cases = case_frame(world)
     ledger = world.ledger.to_frame()
-    compute_kpis(cases, ledger, world)
+    compute_kpis(cases, ledger, world.scenario, world.summary())
     t2 = time.process_time()
     return {"cases": len(world.cases), "events": _events(world), "sim_cpu_s": t1 - t0,
             "tables_kpis_cpu_s": t2 - t1}
