@@ -20,7 +20,7 @@ from .config.units import format_duration
 def contact_centre(arrival_rate_per_h: float, agents: int, handle_mean_min: float,
                    handle_dist: str = "exponential", handle_sd_min: float | None = None,
                    patience_mean_min: float | None = None, queue_capacity: int | None = None,
-                   horizon_h: float = 2000.0, warmup_h: float | None = None,
+                   horizon_h: float = 2000.0, warmup_h: float = 100.0,
                    channel: str = "phone", seed: int = 1) -> Scenario:
     """A one-queue contact centre that queueing theory can price.
 
@@ -43,8 +43,7 @@ def contact_centre(arrival_rate_per_h: float, agents: int, handle_mean_min: floa
         Most contacts waiting; an arrival finding it full is blocked (M/M/c/K with
         K = c + queue_capacity).
     horizon_h, warmup_h : float
-        Arrivals over [0, horizon); those before the warm-up are left out of the KPIs
-        (default warm-up: 100 h, or a tenth of a shorter horizon).
+        Arrivals over [0, horizon); those before the warm-up are left out of the KPIs.
     channel : str
         The one channel used.
     seed : int
@@ -61,7 +60,7 @@ def contact_centre_table(arrival_rate_per_h: float, agents: int, handle_mean_min
                          handle_dist: str = "exponential", handle_sd_min: float | None = None,
                          patience_mean_min: float | None = None,
                          queue_capacity: int | None = None, horizon_h: float = 2000.0,
-                         warmup_h: float | None = None, channel: str = "phone",
+                         warmup_h: float = 100.0, channel: str = "phone",
                          seed: int = 1) -> dict[str, Any]:
     """The raw table behind :func:`contact_centre` (same parameters)."""
     mean = f"{handle_mean_min}min"
@@ -86,9 +85,7 @@ def contact_centre_table(arrival_rate_per_h: float, agents: int, handle_mean_min
     return {
         "name": "textbook_contact_centre",
         "description": "M/M/c-type contact centre for validation against queueing theory.",
-        "run": {"horizon": format_duration(horizon_h),
-                "warmup": format_duration(min(100.0, horizon_h / 10) if warmup_h is None
-                                          else warmup_h),
+        "run": {"horizon": format_duration(horizon_h), "warmup": format_duration(warmup_h),
                 "drain": "1000h", "kind": "steady_state", "replications": 10, "seed": seed},
         "demand": {"source": "poisson",
                    "poisson": {"rate_per_h": arrival_rate_per_h, "case_type": "inquiry",
