@@ -68,7 +68,7 @@ def test_a_run_that_measured_nothing_scores_nan_never_100():
 
 
 def test_scorecard_parameters_are_checked():
-    raw = contact_centre_table(5.0, 1, 5.0, horizon_h=10.0)
+    raw = contact_centre_table(5.0, 1, 5.0, horizon_h=10.0, warmup_h=0.0)
     bad_weights = {**raw, "scorecard": {"layer_weights": {"presale": 0.5, "insale": 0.5,
                                                           "aftersale": 0.5}}}
     with pytest.raises(ScenarioError, match="scorecard.layer_weights"):
