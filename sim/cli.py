@@ -21,21 +21,26 @@
 A scenario problem (bad file, bad override, unknown design, bad argument) prints one line
 per problem and exits with status 2, without a traceback. Ctrl-C or SIGTERM stops the workers,
 prints one line and exits with status 130 (143 for SIGTERM); a results folder is only ever
-complete or absent.
+complete or absent. With ``--check`` (any command that runs simulations) every run's
+invariants are verified (:mod:`sim.invariants`); a broken one prints one line naming the
+invariant, design, replication and an example case, and exits with status 3.
 """
 
 from __future__ import annotations
 
 import argparse
 import math
+import os
 import shlex
 import signal
 import sys
 from collections.abc import Sequence
 
 from .config.errors import ScenarioError
+from .invariants import ENV, InvariantError
 
 EXIT_SCENARIO = 2
+EXIT_INVARIANT = 3
 EXIT_INTERRUPTED = 130
 #: Numeric arguments of every subcommand: (lowest, highest, integer, what is allowed).
 ARGUMENT_RANGES = {
@@ -235,6 +240,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         signal.signal(signal.SIGTERM, on_sigterm)  # finally-blocks stop the workers
     except ValueError:  # not the main thread (an embedding application): leave it alone
         previous = None
+    checking = _checking(getattr(args, "check", False))
     try:
         check_arguments(args)
         return int(args.func(args) or 0)
@@ -242,14 +248,36 @@ def main(argv: Sequence[str] | None = None) -> int:
         for line in str(err).splitlines():  # one line per problem, each naming its key
             print(f"error: {line}", file=sys.stderr)
         return EXIT_SCENARIO
+    except InvariantError as err:
+        print(f"error: {err} (a bug in the model: please report it with the scenario)",
+              file=sys.stderr)
+        return EXIT_INVARIANT
     except KeyboardInterrupt:
         what = "terminated" if terminated else "interrupted"
         print(f"aftersales: {what}; workers stopped, no incomplete results left behind "
               "(a sweep resumes from its finished runs)", file=sys.stderr)
         return 128 + signal.SIGTERM if terminated else EXIT_INTERRUPTED
     finally:
+        checking.close()
         if previous is not None:
             signal.signal(signal.SIGTERM, previous)
+
+
+def _checking(on: bool):
+    """``--check``: turn invariant checking on for this command (restored afterwards).
+
+    The environment variable reaches every run of the command: the tasks, resolved here, carry
+    it to any executor, and spawned workers inherit it.
+    """
+    import contextlib
+
+    stack = contextlib.ExitStack()
+    if on:
+        old = os.environ.get(ENV)
+        os.environ[ENV] = "1"
+        stack.callback(lambda: os.environ.__setitem__(ENV, old) if old is not None
+                       else os.environ.pop(ENV, None))
+    return stack
 
 
 if __name__ == "__main__":

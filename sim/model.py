@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from . import demand as demand_module
+from . import invariants
 from .config.schema import Scenario
 from .config.vocab import CASE_TYPES, CHANNELS, TERMINAL_CODE
 from .demand import CaseTable
@@ -128,7 +129,8 @@ def case_frame(world: World) -> pd.DataFrame:
 
 
 def run_once(scenario: Scenario, design: str | None = None, replication: int = 0,
-             seed: int | None = None, keep_cases: bool = True) -> RunResult:
+             seed: int | None = None, keep_cases: bool = True,
+             check: bool | None = None) -> RunResult:
     """Run one replication of one design.
 
     Parameters
@@ -143,6 +145,10 @@ def run_once(scenario: Scenario, design: str | None = None, replication: int = 0
         Master seed (default: the scenario's ``run.seed``).
     keep_cases : bool
         Return the per-case table.
+    check : bool, optional
+        Verify the run's invariants (:mod:`sim.invariants`) and raise
+        :class:`~sim.invariants.InvariantError` at the first one broken; default: on when the
+        environment variable ``AFTERSALES_CHECK`` is ``1``.
 
     Returns
     -------
@@ -153,7 +159,10 @@ def run_once(scenario: Scenario, design: str | None = None, replication: int = 0
     world = simulate(scenario, design, replication, seed)
     cases = case_frame(world)
     ledger = world.ledger.to_frame()
-    kpis = compute_kpis(cases, ledger, scenario, world.summary())
+    summary = world.summary()
+    kpis = compute_kpis(cases, ledger, scenario, summary)
+    if invariants.enabled(check):
+        invariants.check_run(cases, ledger, summary, scenario, kpis, replication)
     return RunResult(
         scenario=scenario.name, design=world.design.name, replication=replication,
         seed=world.streams.seed, kpis=kpis, cases=cases if keep_cases else None,

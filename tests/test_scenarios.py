@@ -1,4 +1,5 @@
-"""Every bundled scenario loads, runs one replication of every design, and reconciles.
+"""Every bundled scenario loads, runs one replication of every design (invariants checked),
+and reconciles.
 
 Order-based scenarios run at 150 orders a day (dates kept, volume cut) so the file is fast.
 """
@@ -30,7 +31,7 @@ def _scenario(name: str):
 
 @cache
 def _run(name: str, design: str):
-    return sim.run_once(_scenario(name), design)
+    return sim.run_once(_scenario(name), design, check=True)  # every invariant holds
 
 
 CASES = [(name, design) for name in bundled_scenarios()

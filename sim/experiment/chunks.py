@@ -30,6 +30,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..config.schema import Scenario
+from ..invariants import enabled
 from .executors import Task, run_task
 from .progress import Progress
 from .store import parquet_available, scenario_table, toml_dumps
@@ -49,6 +50,7 @@ class Chunk:
     seed: int
     run_ids: tuple[str, ...]
     outputs: tuple[str, ...] = ()
+    check: bool = False
 
     @property
     def runs(self) -> list[tuple[int, str]]:
@@ -66,7 +68,7 @@ def run_chunk(chunk: Chunk) -> pd.DataFrame:
     rows = []
     keep = set(chunk.outputs)
     for (r, d), run_id in zip(chunk.runs, chunk.run_ids, strict=True):
-        kpis = run_task(Task(chunk.scenario, d, r, chunk.seed)).kpis
+        kpis = run_task(Task(chunk.scenario, d, r, chunk.seed, check=chunk.check)).kpis
         for name, value in kpis.items():
             if not keep or name in keep:
                 rows.append((run_id, chunk.point, d, r, name, float(value)))
@@ -93,9 +95,14 @@ def run_id(point_hash: str, design: str, replication: int, seed: int) -> str:
 
 def plan_chunks(scenarios: Sequence[Scenario], designs: Sequence[str], replications: int,
                 seed: int, block: int, done: set[str],
-                outputs: Sequence[str] = ()) -> tuple[list[Chunk], list[tuple]]:
-    """Chunks for the runs not in ``done``, and every run as (point, design, rep, run_id)."""
+                outputs: Sequence[str] = (),
+                check: bool | None = None) -> tuple[list[Chunk], list[tuple]]:
+    """Chunks for the runs not in ``done``, and every run as (point, design, rep, run_id).
+
+    ``check`` (default ``AFTERSALES_CHECK``, resolved here) verifies every run's invariants.
+    """
     chunks, runs = [], []
+    check = enabled(check)
     for point, scenario in enumerate(scenarios):
         key = point_key(scenario)
         for start in range(0, replications, block):
@@ -107,7 +114,7 @@ def plan_chunks(scenarios: Sequence[Scenario], designs: Sequence[str], replicati
             if todo_reps:
                 chunks.append(Chunk(scenario, point, todo_designs, todo_reps, seed,
                                     tuple(ids[r, d] for r in todo_reps for d in todo_designs),
-                                    tuple(outputs)))
+                                    tuple(outputs), check))
     return chunks, runs
 
 

@@ -22,6 +22,10 @@ def add_executor_args(p: argparse.ArgumentParser) -> None:
                         "tcp://HOST:PORT joins a running scheduler")
     p.add_argument("--dashboard", action="store_true",
                    help="with --dask local: serve the Dask dashboard on a loopback port")
+    p.add_argument("--check", action="store_true",
+                   help="verify every run's invariants (terminal states, non-negative and "
+                        "monotone times, ledger reconciliation, busy <= on duty); a few %% "
+                        "slower")
 
 
 def executor_from_args(args: argparse.Namespace):

@@ -51,6 +51,10 @@ class Task:
         Return the per-case waits (used for figures).
     monitor : bool
         Return the hourly monitor timeline (every replication's, for the timeline bands).
+    check : bool, optional
+        Verify the run's invariants (:mod:`sim.invariants`); None: the worker's
+        ``AFTERSALES_CHECK``. Callers resolve it where the run is asked for, so a remote
+        worker checks when the user's process asked.
     """
 
     scenario: Scenario
@@ -60,6 +64,7 @@ class Task:
     keep_cases: bool = False
     detail: bool = False
     monitor: bool = False
+    check: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -105,7 +110,8 @@ def run_task(task: Task) -> TaskResult:
     from ..outcomes.ledger import in_scope_breakdown
     from ..outcomes.periods import period_kpis
 
-    result = run_once(task.scenario, task.design, task.replication, task.seed, keep_cases=True)
+    result = run_once(task.scenario, task.design, task.replication, task.seed, keep_cases=True,
+                      check=task.check)
     cases = result.cases
     ledger = result.ledger
     run = task.scenario.run

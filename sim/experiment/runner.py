@@ -28,6 +28,7 @@ import pandas as pd
 from ..config.errors import ScenarioError
 from ..config.fields import _suggest
 from ..config.schema import Scenario
+from ..invariants import enabled
 from .executors import Task, TaskResult, execute
 from .flags import design_flags
 from .period_tables import COLUMNS as PERIOD_COLUMNS
@@ -150,7 +151,8 @@ def compare(scenario: Scenario, replications: int | None = None, seed: int | Non
             target_precision: float | None = None,
             kpis_for_precision: Iterable[str] | None = None, keep_cases: bool = False,
             progress: bool | None = None, max_replications: int = 200,
-            ranking_kpi: str | None = None, confidence: float = 0.95) -> Comparison:
+            ranking_kpi: str | None = None, confidence: float = 0.95,
+            check: bool | None = None) -> Comparison:
     """Compare the designs of a scenario with replications and common random numbers.
 
     Parameters
@@ -183,6 +185,9 @@ def compare(scenario: Scenario, replications: int | None = None, seed: int | Non
         ``cost_per_case``, else the waiting objective).
     confidence : float
         Confidence level of every interval.
+    check : bool, optional
+        Verify every run's invariants (:mod:`sim.invariants`); default: the environment
+        variable ``AFTERSALES_CHECK``.
 
     Returns
     -------
@@ -203,10 +208,11 @@ def compare(scenario: Scenario, replications: int | None = None, seed: int | Non
         raise ScenarioError.at("replications", n_start, "a whole number >= 1")
 
     results: list[TaskResult] = []
+    check = enabled(check)
 
     def run(first: int, count: int) -> None:
         tasks = [Task(scenario, d, r, seed, keep_cases, detail=(r == 0),
-                      monitor=True)
+                      monitor=True, check=check)
                  for r in range(first, first + count) for d in names]
         results.extend(execute(tasks, executor, progress))
 

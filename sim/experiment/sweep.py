@@ -123,7 +123,7 @@ def run_sweep(spec: SweepSpec | str | os.PathLike, raw: Mapping[str, Any] | None
               executor: cf.Executor | None = None, out_dir: str | os.PathLike | None = None,
               progress: bool | None = None, block: int | None = None,
               command: str | None = None, interrupt_after: int | None = None,
-              points: Plan | None = None) -> SweepResult:
+              points: Plan | None = None, check: bool | None = None) -> SweepResult:
     """Run a sweep and return its tables (see the module docstring for the folder).
 
     Parameters
@@ -146,6 +146,8 @@ def run_sweep(spec: SweepSpec | str | os.PathLike, raw: Mapping[str, Any] | None
         Stop with KeyboardInterrupt after storing this many chunks (to test resuming).
     points : Plan, optional
         Points made elsewhere (robust ranking's worlds) instead of the spec's method.
+    check : bool, optional
+        Verify every run's invariants (default ``AFTERSALES_CHECK``).
 
     Returns
     -------
@@ -168,7 +170,8 @@ def run_sweep(spec: SweepSpec | str | os.PathLike, raw: Mapping[str, Any] | None
         remove_stale_tmp(folder)
         stored = read_parts(folder)
     done = set(stored["run_id"]) if len(stored) else set()
-    chunks, runs = plan_chunks(built, designs, replications, seed, block, done, spec.outputs)
+    chunks, runs = plan_chunks(built, designs, replications, seed, block, done, spec.outputs,
+                               check)
     meta = _meta(spec, points, designs, seed, replications, block, executor, len(runs))
     meta["currency"] = first.currency
     if folder is not None:
