@@ -11,6 +11,7 @@
     aftersales breakeven SCENARIO --vary KEY --between LOW HIGH --designs A,B [--kpi K]
     aftersales robust SCENARIO [--kpi K] [--worlds N] [--indifference D]
     aftersales optimise-staffing SCENARIO --require KPI<=VALUE [--designs a,b]
+    aftersales rough-cut [SCENARIO] [--service-level 0.8 --answer-within 60s]
     aftersales validate SCENARIO [--set key=value ...]
     aftersales scenarios
     aftersales verify [--quick]
@@ -204,6 +205,7 @@ def parser() -> argparse.ArgumentParser:
     experiments.register_breakeven(sub)
     experiments.register_robust(sub)
     experiments.register_optimise_staffing(sub)
+    experiments.register_rough_cut(sub)
 
     val = sub.add_parser("validate", help="check a scenario and print it resolved")
     val.add_argument("scenario")

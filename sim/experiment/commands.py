@@ -252,3 +252,43 @@ def register_optimise_staffing(sub: argparse._SubParsersAction) -> None:
     add_executor_args(p)
     p.add_argument("--out", default="results", help="results root (default results)")
     p.set_defaults(func=_optimise_staffing)
+
+
+def _rough_cut(args: argparse.Namespace) -> int:
+    from ..config.loader import load_scenario
+    from ..config.units import parse_duration
+    from .rough_cut import ServiceTarget, case_rates, rough_cut_roster, rough_cut_toml
+
+    times = {}
+    for name in ("answer_within", "ticket_within"):
+        try:
+            times[name] = parse_duration(getattr(args, name))
+        except ValueError as err:
+            raise ScenarioError.at(f"--{name.replace('_', '-')}", getattr(args, name),
+                                   f"a duration such as 60s or 1h ({err})") from None
+    if not 0 <= args.service_level < 1:
+        raise ScenarioError.at("--service-level", args.service_level, "a share in [0, 1)")
+    target = ServiceTarget(args.service_level, **times)
+    scenario = load_scenario(_scenario_raw(args))
+    rates = case_rates(scenario, 24, args.replications)
+    for design in _csv(args.designs) or list(scenario.designs):
+        print(rough_cut_toml(rough_cut_roster(scenario, design, target, rates=rates)) + "\n")
+    return 0
+
+
+def register_rough_cut(sub: argparse._SubParsersAction) -> None:
+    """``aftersales rough-cut SCENARIO``: Erlang C rosters for one service target."""
+    p = sub.add_parser("rough-cut", help="Erlang C rosters per hour of the day for every "
+                                         "design, to one service target (TOML shifts)")
+    p.add_argument("scenario", nargs="?", default="baseline",
+                   help="scenario file or bundled name (default baseline)")
+    p.add_argument("--designs", help="comma-separated designs (default all)")
+    p.add_argument("--service-level", type=float, default=0.8,
+                   help="share answered within the threshold (default 0.8)")
+    p.add_argument("--answer-within", default="60s", help="live threshold (default 60s)")
+    p.add_argument("--ticket-within", default="1h", help="back-office threshold (default 1h)")
+    p.add_argument("--replications", type=int, default=4,
+                   help="demand draws averaged for the load (default 4)")
+    p.add_argument("--set", action="append", metavar="KEY=VALUE",
+                   help="override a scenario key (repeatable)")
+    p.set_defaults(func=_rough_cut)

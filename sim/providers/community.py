@@ -141,6 +141,18 @@ class CommunityParams:
         return self.staff._check_scenario(scenario, f"{key}.staff")
 
 
+def deflection(params: CommunityParams, orders_per_day: float) -> float:
+    """P(an eligible case is answered by an existing thread and never posted).
+
+    ``max_deflection * s / (s + half_deflection_size)`` with ``s`` the active members per daily
+    order: a larger community has more threads to reuse.
+    """
+    size = params.active_members / orders_per_day if orders_per_day > 0 else math.inf
+    if math.isinf(size):
+        return params.max_deflection
+    return params.max_deflection * size / (size + params.half_deflection_size)
+
+
 @register_provider("community", "contact", CommunityParams)
 class Community(Provider):
     """Community forum: peer answers with a probability and a delay, staff fall-back."""
@@ -152,11 +164,8 @@ class Community(Provider):
         self.staff = ContactCentre(world, params.staff, name)
         self.backoffice = BackOffice(self, params.backoffice, f"{name}:backoffice")
         self._csat_factor = world.records["csat_factor"]
-        orders = world.scenario.demand.orders_per_day
-        size = params.active_members / orders if orders > 0 else math.inf
         #: P(deflected by an existing thread), growing with the community's size.
-        self.deflection = (params.max_deflection if math.isinf(size) else
-                           params.max_deflection * size / (size + params.half_deflection_size))
+        self.deflection = deflection(params, world.scenario.demand.orders_per_day)
         self._post_times: list[float] = []
         self._open_posts = 0
         world.records.add("community_posted", "?", False, "the case was posted in the forum")
