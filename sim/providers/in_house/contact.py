@@ -3,8 +3,11 @@
 One contact attempt (``_reach_agent``) queues at the first group skilled for the case type and
 channel; after ``overflow_after`` it also queues at the overflow group and takes whichever
 answers first. It ends in service, abandonment (patience runs out) or a busy signal (the
-group's queue for that channel is full). A consumer who abandons or is blocked tries again with
-``retry_probability`` after ``retry_delay``, up to ``max_attempts``. An answered contact
+group's queue for that channel is full). A consumer who abandons or is blocked may **switch
+channel** (``switch``: P(the next attempt is on channel Y | left channel X)), or else tries
+again on the same channel with ``retry_probability``; either way after ``retry_delay``, up to
+``max_attempts`` attempts. A switched consumer stays on the new channel for the case's later
+contacts (``contact_channel``; ``channel_switches`` counts the switches). An answered contact
 resolves with the group's FCR; otherwise the consumer comes back after ``repeat_delay``, with a
 longer handle time, until ``max_contacts``.
 
@@ -54,6 +57,12 @@ class ContactCentre(Provider):
         self.groups = {n: _Group(self.env, n, g) for n, g in params.groups.items()}
         self._attempt = world.records.add("contact_attempt_index", "i2", 0,
                                           "next free draw column for contact attempts")
+        self._channel = world.records.add("contact_channel", "i1", -1,
+                                          "channel the consumer contacts on after switching "
+                                          "(-1: the case's first channel)")
+        self._switches = world.records.add("channel_switches", "i2", 0,
+                                           "times the consumer switched channel after "
+                                           "abandoning or a busy signal")
         self._route: dict[tuple[str, str], tuple] = {}
 
     # --- the service ------------------------------------------------------------------------
@@ -72,7 +81,9 @@ class ContactCentre(Provider):
         """
         p, rec, draws = self.params, self.world.records, self.world.draws
         cases = self.world.cases
-        case_type, channel = cases.type_name(case), cases.channel_name(case)
+        case_type = cases.type_name(case)
+        switched = int(self._channel[case])
+        channel = CHANNELS[switched] if switched >= 0 else cases.channel_name(case)
         answered = 0
         while True:
             attempts = 0
@@ -85,7 +96,13 @@ class ContactCentre(Provider):
                     break
                 rec["abandonments" if outcome == "abandoned" else "blocked"][case] += 1
                 attempts += 1
-                if (attempts >= p.max_attempts
+                target = self._switch_to(case, channel, k) if attempts < p.max_attempts \
+                    else None
+                if target is not None:
+                    channel = target
+                    self._channel[case] = CHANNELS.index(target)
+                    self._switches[case] += 1
+                elif (attempts >= p.max_attempts
                         or draws.uniform("contact/retry", case, k) >= p.retry_probability):
                     return ContactResult("unresolved" if answered else outcome)
                 yield self.env.timeout(draws.value("contact/retry_delay", p.retry_delay, case, k))
@@ -100,6 +117,18 @@ class ContactCentre(Provider):
             if answered >= p.max_contacts:
                 return ContactResult("unresolved")
             yield self.env.timeout(draws.value("contact/repeat_delay", p.repeat_delay, case, k))
+
+    def _switch_to(self, case: int, channel: str, k: int) -> str | None:
+        """The channel a consumer who just left ``channel`` tries next, or None (stays)."""
+        options = self.params.switch.get(channel)
+        if not options:
+            return None
+        u = self.world.draws.uniform("contact/switch", case, k)
+        for target, probability in options.items():
+            if u < probability:
+                return target
+            u -= probability
+        return None
 
     def _handle(self, case, case_type, channel, group, held, k, answered, handle_factor):
         p, rec, draws = self.params, self.world.records, self.world.draws

@@ -133,6 +133,12 @@ class ContactCentreParams:
                                doc="Time before a retry (assumption).")
     max_attempts: int = number(3, integer=True, min=1,
                                doc="Attempts to reach an agent, per contact, before giving up.")
+    switch: dict = mapping(
+        mapping(probability(doc=""), keys=CHANNELS, doc=""), keys=CHANNELS, default={},
+        doc="Channel switching: switch.X.Y = P(a consumer who abandoned or got a busy signal "
+            "on channel X tries channel Y next, instead of X); the rest retry on X with "
+            "retry_probability (assumption; no published rates found: sources.md §1.1 has "
+            "only the share of abandoners who try again). Left out: nobody switches.")
     repeat_delay: object = dist({"dist": "exponential", "mean": "1d"},
                                 doc="Time before the consumer contacts again when a contact "
                                     "did not resolve (assumption).")
@@ -164,6 +170,13 @@ class ContactCentreParams:
             if target == name:
                 problems.append(Problem(f"{key}.groups.{name}.overflow_to", target,
                                         "a group other than itself"))
+        for channel, options in self.switch.items():
+            if channel in options:
+                problems.append(Problem(f"{key}.switch.{channel}.{channel}", options[channel],
+                                        "another channel (staying is retry_probability)"))
+            if sum(options.values()) > 1 + 1e-9:
+                problems.append(Problem(f"{key}.switch.{channel}", dict(options),
+                                        "probabilities that sum to at most 1"))
         for channel in CHANNELS:
             if channel in self.handle_time and "default" not in self.handle_time[channel]:
                 missing = [t for t in CASE_TYPES if t not in self.handle_time[channel]]
@@ -174,10 +187,13 @@ class ContactCentreParams:
         return problems
 
     def _check_scenario(self, scenario, key: str) -> list[Problem]:
-        """Every case type and channel that demand raises needs a skilled group."""
+        """Every case type and channel that demand raises (or consumers switch to) needs a
+        skilled group."""
         problems = []
+        channels = set(scenario.demand.channels_used())
+        channels |= {to for options in self.switch.values() for to in options}
         for case_type in sorted(scenario.demand.case_types_raised()):
-            for channel in sorted(scenario.demand.channels_used()):
+            for channel in sorted(channels):
                 if self.primary_group(case_type, channel) is None:
                     problems.append(Problem(
                         f"{key}.groups", sorted(self.groups),
