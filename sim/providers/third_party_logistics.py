@@ -9,6 +9,13 @@ but heavier-tailed (lognormal sigma 0.6 against the own fleet's 0.3), a higher l
 that reach the platform late or never (``tracking``), and an optional ``disruption``
 (weather, strike, peak collapse): a window in which pickup capacity is multiplied by
 ``capacity_multiplier`` and parcels handed over get ``extra_delay`` of transit.
+
+Dependence costs money: the fee carries a ``peak_surcharge`` during promotions and the return
+wave after them (``peak_tail``), and a parcel handed over while the carrier is **disrupted**
+(its pickup capacity that day below the contracted one, or an extra transit delay, whatever
+causes them) costs ``disruption_compensation`` to the consumer, except a replacement the
+platform **expedites** instead (``expedite_cost``, no extra delay). The "where is my parcel"
+re-contacts of late parcels come from the tracking model.
 """
 
 from __future__ import annotations
@@ -79,6 +86,19 @@ class CarrierParams:
         TrackingParams, default={},
         doc="Tracking scans: batch uploads with a heavy-tailed lag, 5% lost scans "
             "(assumption; quality hard to control).")
+    peak_surcharge: float = number(
+        1.2, min=1.0, doc="Factor on the per-parcel fee for parcels handed over during a "
+                          "promotion or its return wave (assumption: carriers price the "
+                          "Double 11 season up; no published figure found).")
+    peak_tail: float = duration(
+        "10d", doc="How long after a promotion the surcharge lasts (sources.md §3.9: the "
+                   "returns peak comes 3-10 days after the order peak).")
+    disruption_compensation: float = money(
+        10.0, doc="Compensation (a coupon) per parcel handed over while the carrier is "
+                  "disrupted (assumption).")
+    expedite_cost: float = money(
+        15.0, doc="Premium per replacement sent by express during a disruption, which avoids "
+                  "its extra delay (assumption; 0: no expedites, the consumer is compensated).")
     disruption: Disruption | None = table(Disruption, default=None,
                                           doc="An optional disruption (carrier_disruption "
                                               "scenario).")
@@ -107,3 +127,37 @@ class CarrierLogistics(ParcelLogistics):
             return d.extra_delay
         return 0.0
 
+    # --- what dependence costs --------------------------------------------------------------
+    def __init__(self, world, params: CarrierParams, name: str):
+        super().__init__(world, params, name)
+        self._contracted = params.pickup_capacity_per_day
+        self._peaks = [(promo.start, promo.start + promo.length + params.peak_tail)
+                       for promo in world.scenario.demand.promotions]
+
+    def parcel_fee(self, at: float) -> float:
+        """The fee, with the peak surcharge inside a promotion or its return wave."""
+        fee = self.params.cost_per_parcel
+        if any(start <= at < end for start, end in self._peaks):
+            return fee * self.params.peak_surcharge
+        return fee
+
+    def disrupted(self, at: float) -> bool:
+        """Whether a parcel handed over at ``at`` meets a disrupted carrier."""
+        return (self.extra_transit(at) > 0
+                or self.capacity_on(int(at // DAY)) < self._contracted)
+
+    def leg_delay(self, case: int, handed_at: float, replacement: bool) -> float:
+        """The extra transit of a leg; books the disruption's expedite or compensation."""
+        extra = self.extra_transit(handed_at)
+        if not self.disrupted(handed_at):
+            return extra
+        p, ledger = self.params, self.world.ledger
+        if replacement and extra > 0 and p.expedite_cost > 0:
+            ledger.charge(case=case, time=handed_at, component="logistics:expedite",
+                          kind="variable", amount=p.expedite_cost)
+            return 0.0
+        if replacement and extra == 0:
+            return extra  # pickup capacity does not delay a replacement
+        ledger.charge(case=case, time=handed_at, component="logistics:disruption",
+                      kind="penalty", amount=p.disruption_compensation)
+        return extra

@@ -149,6 +149,18 @@ class ParcelLogistics(Provider):
         """Extra transit delay of a parcel handed over at ``handed_at``."""
         return 0.0
 
+    def parcel_fee(self, at: float) -> float:
+        """The fee of a parcel handed over at ``at`` (the carrier adds peak surcharges)."""
+        return self.params.cost_per_parcel
+
+    def leg_delay(self, case: int, handed_at: float, replacement: bool) -> float:
+        """Extra transit of the parcel leg of ``case`` handed over at ``handed_at``.
+
+        By default :meth:`extra_transit`; the carrier also books what a disruption costs
+        (expedites, compensation) here, once per leg.
+        """
+        return self.extra_transit(handed_at)
+
     def freight_payer(self) -> str:
         """Who pays return freight with this provider (its own choice, or the policy's)."""
         payer = self.params.freight_payer
@@ -189,10 +201,10 @@ class ParcelLogistics(Provider):
         rec["picked_up_at"][case] = handed
         if seller_pays:
             self.world.ledger.charge(case=case, time=handed, component="logistics",
-                                     kind="variable", amount=p.cost_per_parcel)
+                                     kind="variable", amount=self.parcel_fee(handed))
         lost = draws.uniform("logistics/loss", case, k) < p.loss_probability
         transit = draws.value("logistics/transit", p.transit, case, k)
-        arrival = handed + transit + self.extra_transit(handed)
+        arrival = handed + transit + self.leg_delay(case, handed, replacement=False)
         first_scan, delivery_scan = self.tracker.scan_leg(case, k, handed, arrival, lost)
         if on_handover is not None and math.isfinite(first_scan):
             on_handover(case, first_scan)
@@ -218,9 +230,9 @@ class ParcelLogistics(Provider):
         rec["replacement_shipped_at"][case] = shipped
         if seller_pays:
             self.world.ledger.charge(case=case, time=shipped, component="logistics",
-                                     kind="variable", amount=p.cost_per_parcel)
+                                     kind="variable", amount=self.parcel_fee(shipped))
         transit = draws.value("logistics/delivery", p.transit, case, k)
-        arrival = shipped + transit + self.extra_transit(shipped)
+        arrival = shipped + transit + self.leg_delay(case, shipped, replacement=True)
         self.tracker.scan_leg(case, k, shipped, arrival)
         self.tracker.watch_parcel(case, shipped, arrival, physical=True)
         yield env.timeout(arrival - env.now)
