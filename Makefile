@@ -27,7 +27,7 @@ dashboard: $(STAMP)
 	$(BIN)/aftersales dashboard $(SCENARIO) $(if $(PORT),--port $(PORT))
 
 test: $(STAMP)
-	$(BIN)/python -m pytest -n $(JOBS) -q --nbmake tests notebooks
+	$(BIN)/python -m pytest -n $(JOBS) --dist loadgroup -q --nbmake tests notebooks
 
 lint: $(STAMP)
 	$(BIN)/ruff check sim tests benchmarks

@@ -49,7 +49,7 @@ def test_response_speed_scores_each_channel_against_its_own_target_by_volume():
 
 def test_scorecard_renormalises_over_measurable_indicators():
     values = {"presale_answer_accuracy": 0.75, "presale_courtesy_rate": NAN,
-              "complaint_handling_mean_h": 72.0, "channels_used": 2.5,
+              "complaint_handling_mean_h": 60.0, "channels_used": 2.5,
               "complaint_resolution_rate": NAN, "csat_mean_complained": NAN}
     table = scorecard(values, PARAMS)
     presale = table[table["layer"] == "presale"].set_index("indicator")

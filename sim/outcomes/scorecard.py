@@ -19,7 +19,7 @@ presale   attitude              presale_courtesy_rate                     1     
 insale    delivery speed        parcel_transit_mean_h                     24 h   96 h   §3.5
 insale    logistics information tracking_on_time_rate                     1      0.7    ASM
 insale    return/exchange guar. guarantee_kept_rate                       1      0.5    §4.1
-aftersale complaint speed       complaint_handling_mean_h                 24 h   120 h  JDR
+aftersale complaint speed       complaint_handling_mean_h                 0      120 h  JDR
 aftersale complaint resolution  complaint_resolution_rate                 1      0.5    CCA
 aftersale complaint satisfact.  csat_mean_complained                      5      1      scale
 aftersale channel diversity     channels_used (effective number)          4      1      REPORT
