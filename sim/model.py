@@ -95,7 +95,9 @@ def _run_without_gc_pauses(env, until: float) -> None:
     large volumes. The collector's settings are restored afterwards, also on error.
     """
     threshold = gc.get_threshold()
-    gc.collect()
+    # No gc.collect() first: a full collection costs time in proportion to everything the
+    # process holds (a quarter of a second per run inside a test session or a notebook), and
+    # garbage frozen here is only kept until unfreeze() hands it back to the collector.
     gc.freeze()
     gc.set_threshold(200_000, threshold[1], threshold[2])
     try:
