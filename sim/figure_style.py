@@ -170,8 +170,11 @@ def shade_windows(ax: Any, cmp: Any, days: bool = True) -> None:
     for i, (s, e) in enumerate(after):
         ax.axvspan(s / k, e / k, color="#E69F00", alpha=0.07, lw=0,
                    label="after promotion (its cases' wave)" if i == 0 else None)
+    from .config.events import designs_hit
+
     hit = [design_label(cmp, n) for n, d in scenario.designs.items()
-           if any(getattr(a.params, "disruption", None) is not None for a in d.stages.values())]
+           if any(getattr(a.params, "disruption", None) is not None for a in d.stages.values())
+           or n in designs_hit(scenario)]
     what = "disruption" + (f" ({', '.join(hit)})" if hit else "")
     for i, (s, e) in enumerate(periods_module.union(
             periods_module.disruption_windows(scenario))):

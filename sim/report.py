@@ -35,9 +35,10 @@ SOURCES_NOTE = (
 PERIODS_NOTE = (
     "Each period holds the cases created in it: promotion windows from the demand, the wave of "
     "cases after a promotion (for the time within which 90% of an order's cases are raised), "
-    "disruption windows from the designs' providers (the same window for every design, so a "
-    "design without the disruption is the counterfactual). Costs are not split by period: "
-    "staffed time belongs to no single period, so cost KPIs are whole-window figures."
+    "disruption windows from the scenario's events and the designs' providers (the same window "
+    "for every design, so a design without the disruption is the counterfactual). Costs are "
+    "not split by period: staffed time belongs to no single period, so cost KPIs are "
+    "whole-window figures."
 )
 TRADEOFF_NOTE = (
     "Cost and the service score are two axes of one decision: a design is listed when no "

@@ -16,6 +16,7 @@ from .config.registry import OVERLAYS, PROVIDERS, load_all
 from .config.schema import Design, Scenario
 from .config.vocab import STAGES
 from .demand import CaseTable
+from .events import Schedule
 from .records import CaseRecords, Ledger, RunSummary
 from .streams import CaseDraws, Streams
 
@@ -48,6 +49,8 @@ class World:
 
     def __init__(self, scenario: Scenario, design: Design, streams: Streams, cases: CaseTable):
         load_all()
+        #: The scenario in force now: scenario events swap it (and ``design``) as they start
+        #: and end (:mod:`sim.events`); outcomes use the scenario as written.
         self.scenario = scenario
         self.design = design
         self.streams = streams
@@ -60,6 +63,9 @@ class World:
         self.open_cases = 0
         self.providers: dict[str, Any] = {}
         self._all: list[Any] = []
+        #: Where each provider's parameters live in a design: ("stage"|"overlay", name).
+        self._layer: dict[int, tuple[str, str]] = {}
+        self.events = Schedule(scenario)
         for stage in STAGES:
             if not design.has(stage):
                 continue
@@ -68,11 +74,13 @@ class World:
             provider = entry.factory(self, assignment.params, assignment.provider)
             self.providers[stage] = provider
             self._all.append(provider)
+            self._layer[id(provider)] = ("stage", stage)
         for name, overlay in design.overlays.items():
             entry = OVERLAYS[name]
             wrapped = entry.factory(self, overlay.params, name, self.providers[entry.stage])
             self.providers[entry.stage] = wrapped
             self._all.append(wrapped)
+            self._layer[id(wrapped)] = ("overlay", name)
 
     def stage(self, name: str) -> Any:
         """The provider (with its overlays) serving stage ``name``."""
@@ -83,6 +91,33 @@ class World:
         for provider in self._all:
             provider.start()
         self.env.process(self._sample())
+        if self.events:
+            self.env.process(self._follow_events())
+
+    # --- scenario events ------------------------------------------------------------------------
+    def params_at(self, provider: Any, time: float) -> Any:
+        """The parameters ``provider`` has at ``time`` (scenario events applied)."""
+        layer = self._layer.get(id(provider))
+        if layer is None or not self.events:
+            return provider.params
+        return self._params(self.events.scenario_at(time).designs[self.design.name], layer)
+
+    @staticmethod
+    def _params(design: Design, layer: tuple[str, str]) -> Any:
+        kind, name = layer
+        return design.stages[name].params if kind == "stage" else design.overlays[name].params
+
+    def _follow_events(self):
+        # At each moment an event starts or ends, hand changed parameters to their providers.
+        for t in self.events.times:
+            yield self.env.timeout(t - self.env.now)
+            scenario = self.events.scenario_at(t)
+            design = scenario.designs[self.design.name]
+            for provider in self._all:
+                params = self._params(design, self._layer[id(provider)])
+                if params is not provider.params:
+                    provider.apply_params(params)
+            self.scenario, self.design = scenario, design
 
     def finish(self) -> None:
         """Let providers book their staffed-time costs."""

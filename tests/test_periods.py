@@ -25,13 +25,12 @@ from sim.outcomes.periods import (
 )
 
 # A short carrier_disruption: two measured days before the outage, four in it, two after; the
-# carrier loses 90% of its pickups and adds 4 days of transit (far more than the noise).
+# carrier loses 90% of its pickups and its transit takes four times as long (far more than the
+# noise). The scenario's two events, moved into the short horizon.
 SHORT = {"demand.orders_per_day": 150, "run.warmup": "2d", "run.horizon": "10d",
          "run.drain": "30d",
-         "designs.third_party_logistics.logistics.disruption.start": "4d",
-         "designs.third_party_logistics.logistics.disruption.length": "4d",
-         "designs.third_party_logistics.logistics.disruption.capacity_multiplier": 0.1,
-         "designs.third_party_logistics.logistics.disruption.extra_delay": "4d"}
+         "events.0.start": "4d", "events.0.end": "8d", "events.0.scale": 0.1,
+         "events.1.start": "4d", "events.1.end": "8d", "events.1.scale": 4.0}
 DESIGNS = ["self_built", "third_party_logistics"]
 
 

@@ -415,4 +415,8 @@ def cross_check(scenario: Scenario) -> list[Problem]:
             check = getattr(overlay.params, "_check_scenario", None)
             if check:
                 problems += check(scenario, f"designs.{name}.overlays.{oname}")
+    if scenario.events and not problems:
+        from .event_checks import check_events
+
+        problems += check_events(scenario)
     return problems

@@ -9,6 +9,7 @@ A scenario file has these top-level tables::
     [satisfaction] CSAT and repurchase coefficients (sim.config.outcomes)
     [scorecard]    the report's three-layer evaluation (sim.config.outcomes)
     [report]       the scenario's headline KPIs, price of a score point (sim.config.report)
+    [[events]]     time-windowed changes of numeric parameters (sim.config.events)
     [designs.NAME] one table per design: a provider for every stage, overlays
 
 Each design table names a provider for each stage (``contact``, ``logistics``,
@@ -24,8 +25,9 @@ from typing import Any
 from . import registry
 from .demand import Demand
 from .errors import MISSING, UNSHOWN, Problem, ScenarioError  # noqa: F401
+from .events import Event
 from .factors import uncertainty_field
-from .fields import _suggest, build, choice, dump, flag, mapping, number, table, text
+from .fields import _suggest, build, choice, dump, flag, items, mapping, number, table, text
 from .fields import duration as duration_field
 from .outcomes import SatisfactionParams, ScorecardParams
 from .policy import Policy
@@ -212,6 +214,12 @@ class Scenario:
     report: ReportParams = table(ReportParams, default={},
                                  doc="The scenario's headline KPIs and the optional value view.")
     uncertainty: tuple | None = uncertainty_field()
+    events: tuple = items(Event, default=[], doc=(
+        "Time-windowed changes of numeric parameters (outages, absences, surges): a key under "
+        "designs.<design>.<stage>, designs.<design>.overlays.<overlay> or policy (* = every "
+        "design, entry or item), scale or value, start and end (or length) inside "
+        "[0, run.horizon]; overlapping events on a key apply in file order; the parameter is "
+        "the scenario's again when the window ends (docs/model.md, Scenario events)."))
     designs: dict = field(default_factory=dict, metadata={
         "parse": None, "dump": None, "doc": "Designs to compare, by name.", "kind": "designs",
         "allowed": "a table of designs", "unit": ""})

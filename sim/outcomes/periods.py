@@ -10,10 +10,10 @@ the cases *created* in each, so the Double 11 peak and a carrier outage show in 
   time within which 90% of an order's cases are raised (:func:`case_lag_quantile`, from the
   demand's own distributions); and the rest of the measured window;
 - ``disruption`` / ``outside disruption``: the union of every disruption window a design's
-  providers declare (a stage's ``disruption`` table, e.g. the carrier's in
-  ``carrier_disruption``) and of the scenario's time-windowed ``events`` where the scenario has
-  them, and the rest. The window is the same for every design, so a design without the
-  disruption gives the counterfactual for the same cases (common random numbers).
+  providers declare (a stage's ``disruption`` table) and of the scenario's time-windowed
+  ``[[events]]`` (:mod:`sim.config.events`; ``carrier_disruption`` uses them), and the
+  rest. The window is the same for every design, so a design without the disruption gives
+  the counterfactual for the same cases (common random numbers).
 
 A period is assigned by the case's creation time: a case created in a window lived through the
 load of that window. Costs are not split by period: fixed costs are staffed hours that no
@@ -160,21 +160,8 @@ def disruption_windows(scenario) -> list[Window]:
             d = getattr(assignment.params, "disruption", None)
             if d is not None:
                 out.append((d.start, d.start + d.length))
-    for event in getattr(scenario, "events", None) or ():
-        window = _event_window(event)
-        if window is not None:
-            out.append(window)
+    out += [tuple(map(float, event.window)) for event in getattr(scenario, "events", ())]
     return out
-
-
-def _event_window(event) -> Window | None:
-    start = getattr(event, "start", None)
-    if start is None:
-        return None
-    end = getattr(event, "end", None)
-    if end is None and getattr(event, "length", None) is not None:
-        end = start + event.length
-    return None if end is None else (float(start), float(end))
 
 
 def periods(scenario) -> list[Period]:

@@ -94,6 +94,13 @@ class BackOffice:
             yield env.timeout(draws.value("backoffice/repeat_delay", staff.repeat_delay, case, k))
             waited_from = env.now
 
+    def apply_params(self, staff, group: AgentGroup) -> None:
+        """New parameters (a scenario event): the staff settings and the back office roster."""
+        self.staff = staff
+        if group is not self.group:
+            self.group = group
+            self.pool.set_slots(group.agents_by_hour())
+
     def finish(self) -> None:
         """Book the back office's floor hours as fixed cost, day by day."""
         book_roster(self.world, f"staff:{self.name}", self.group.agents_by_hour(),

@@ -148,6 +148,20 @@ class Provider:
     def start(self) -> None:
         """Start the provider's own processes (rosters, dispatchers)."""
 
+    def apply_params(self, params: Any) -> None:
+        """Take new parameters now (a scenario event starts or ends).
+
+        Providers read ``self.params`` when they use a parameter, so replacing it is enough;
+        a provider that derives state from its parameters (a roster's pool) overrides this
+        to rebuild that state too.
+        """
+        self.params = params
+
+    def params_at(self, time: float) -> Any:
+        """The parameters in force at ``time`` (for planning ahead, e.g. a later day's
+        capacity); ``self.params`` is the parameters now."""
+        return self.world.params_at(self, time)
+
     def finish(self) -> None:
         """Book costs that belong to staffed time rather than to a case."""
 

@@ -54,6 +54,9 @@ from .staffing import book_daily
 class CommunityParams:
     """A peer Q&A forum with a staff fall-back (docs/sources.md §1.4, §6)."""
 
+    #: Fixed when a run starts (the deflection by existing threads): no scenario event.
+    _event_fixed = ("active_members", "max_deflection", "half_deflection_size")
+
     case_types: tuple = strings(["inquiry"], options=CASE_TYPES,
                                 doc="Case types the forum takes (sources.md §0/§6: inquiries "
                                     "and simple troubleshooting); others go to staff.")
@@ -258,3 +261,9 @@ class Community(Provider):
 
     def busy(self) -> dict[str, tuple[float, float]]:
         return {**self.staff.busy(), **self.backoffice.busy()}
+
+    def apply_params(self, params: CommunityParams) -> None:
+        """New parameters (a scenario event): the staff centre's and back office's too."""
+        super().apply_params(params)
+        self.staff.apply_params(params.staff)
+        self.backoffice.apply_params(params.staff, params.backoffice)

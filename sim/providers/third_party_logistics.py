@@ -114,7 +114,7 @@ class CarrierLogistics(ParcelLogistics):
 
     def capacity_on(self, day: int) -> float:
         """Pickup slots on ``day``, reduced on days the disruption touches."""
-        cap = self.params.pickup_capacity_per_day
+        cap = self.params_at(day * DAY).pickup_capacity_per_day  # scenario events included
         d = self.params.disruption
         if d is not None and day * DAY < d.start + d.length and (day + 1) * DAY > d.start:
             return cap * d.capacity_multiplier

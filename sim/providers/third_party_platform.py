@@ -34,6 +34,12 @@ from .staffing import HOURS_PER_WEEK
 class PlatformParams(FieldParams):
     """A third-party service platform: dispatch lead time, fees, uneven technicians."""
 
+    #: Drawn once when a run starts (each technician's first-time fix and its drift): no
+    #: scenario event can change them.
+    _event_fixed = ("technicians", "ftf_mean", "ftf_min", "ftf_max", "ftf_concentration",
+                    "reliability.ftf_drift_per_week", "reliability.drift_floor",
+                    "reliability.drift_ceiling")
+
     lead_time: Dist = dist({"dist": "triangular", "min": "24h", "mode": "24h", "max": "96h"},
                            doc="Booking to the technician's arrival window (sources.md §3.6: "
                                "48 h, range 24-96 h, wider variance [L]; triangular with mean "

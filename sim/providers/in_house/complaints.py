@@ -92,6 +92,11 @@ class ComplaintTeam(Provider):
         rec.add("complaint_favour", "?", False, "the complaint ended in the consumer's favour")
         rec.add("specialist_time_h", "f8", 0.0, "complaint specialist time on the case (h)")
 
+    def apply_params(self, params: ComplaintTeamParams) -> None:
+        """New parameters (a scenario event): the specialists on duty change at once."""
+        super().apply_params(params)
+        self.pool.set_slots(roster(params.specialists, ()))
+
     def handle(self, case: int) -> Generator:
         """Handle the complaint of ``case``; returns True when resolved in the consumer's favour.
 

@@ -260,6 +260,16 @@ class ContactCentre(Provider):
             book_daily(self.world, f"training:{name}",
                        training_per_hour * float(on_duty.mean()) * 24)
 
+    def apply_params(self, params: ContactCentreParams) -> None:
+        """New parameters (a scenario event): each changed group takes its new roster."""
+        super().apply_params(params)
+        for name, group in self.groups.items():
+            new = params.groups[name]
+            if new is not group.params:
+                group.params = new
+                group.slowdown = 1 + new.concurrency_slowdown * (new.concurrency - 1)
+                group.pool.set_slots(new.agents_by_hour() * new.concurrency)
+
     def staff_rates(self) -> dict[str, float]:
         return {f"staff:{n}": g.params.cost_per_floor_hour for n, g in self.groups.items()}
 

@@ -140,10 +140,15 @@ class ParcelLogistics(Provider):
         self._booked: dict[int, int] = {}
         self.awaiting_pickup = 0
 
+    def apply_params(self, params) -> None:
+        """New parameters (a scenario event); the tracker reads its own table."""
+        super().apply_params(params)
+        self.tracker.params = params.tracking
+
     # --- hooks the archetypes override ------------------------------------------------------
     def capacity_on(self, day: int) -> float:
-        """Pickup slots on ``day``."""
-        return self.params.pickup_capacity_per_day
+        """Pickup slots on ``day`` (as scenario events leave them at the start of that day)."""
+        return self.params_at(day * DAY).pickup_capacity_per_day
 
     def extra_transit(self, handed_at: float) -> float:
         """Extra transit delay of a parcel handed over at ``handed_at``."""

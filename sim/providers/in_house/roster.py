@@ -73,8 +73,23 @@ class RosteredPool:
         self.waiting = 0  # customers in queue, kept by the provider (monitoring, caps)
         self._heap: list[tuple[int, int, Ticket]] = []
         self._order = itertools.count()
+        self._generation = 0
         if any(s != self.capacity for s in self._slots):
-            env.process(self._roster())
+            env.process(self._roster(self._generation))
+
+    def set_slots(self, slots_by_hour: np.ndarray) -> None:
+        """Take a new roster now (a scenario event: absence, outage, recovery).
+
+        Capacity follows the new roster at once, by the shift-end rule above (servers in use
+        above it finish what they hold); the roster process restarts on the new slots.
+        """
+        self.slots_by_hour = np.asarray(slots_by_hour, dtype=int)
+        self._slots = self.slots_by_hour.tolist()
+        self._generation += 1  # the old roster process ends when it next wakes
+        self.capacity = self.on_duty()
+        if any(s != self._slots[0] for s in self._slots):
+            self.env.process(self._roster(self._generation))
+        self._fill()
 
     # --- roster -----------------------------------------------------------------------------
     def on_duty(self, time: float | None = None) -> int:
@@ -82,7 +97,7 @@ class RosteredPool:
         t = self.env.now if time is None else time
         return self._slots[int(t) % HOURS_PER_WEEK]
 
-    def _roster(self) -> Generator:
+    def _roster(self, generation: int) -> Generator:
         slots = self._slots
         while True:
             hour = int(self.env.now)
@@ -92,6 +107,8 @@ class RosteredPool:
             while ahead < HOURS_PER_WEEK and slots[(hour + ahead) % HOURS_PER_WEEK] == now_slots:
                 ahead += 1
             yield self.env.timeout(hour + ahead - self.env.now)
+            if generation != self._generation:
+                return  # replaced by set_slots
             self.capacity = self.on_duty()
             self._fill()
 

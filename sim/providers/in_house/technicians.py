@@ -250,6 +250,11 @@ class Technicians(FieldProvider):
             self.pool.release(request)
         return p.cost_per_visit, (p.first_time_fix if kind == "repair" else p.success(kind))
 
+    def apply_params(self, params: TechnicianParams) -> None:
+        """New parameters (a scenario event): the team's roster changes at once."""
+        super().apply_params(params)
+        self.pool.set_slots(params.technicians_by_hour())
+
     def finish(self) -> None:
         """Book technician hours on duty in [0, horizon) as fixed cost, day by day."""
         book_roster(self.world, "staff:technicians", self.params.technicians_by_hour(),

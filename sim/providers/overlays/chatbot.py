@@ -46,6 +46,9 @@ class ChatbotParams:
                             doc="First hour of the day the bot serves (assumption: 24/7).")
     open_until: int = number(24, integer=True, min=1, max=24,
                              doc="Hour of the day the bot stops serving (assumption: 24/7).")
+    availability: float = probability(
+        1.0, doc="Share of contacts the bot is up for (1: always; a scenario event sets 0 for "
+                 "an outage: contacts go straight to the wrapped provider).")
     containment: float = probability(
         0.60, doc="P(the bot resolves the contact) (bot_containment_rate: ALIME 85%, MBR 75% "
                   "online, vendors 40-65% [L]; 0.30-0.85).")
@@ -94,7 +97,16 @@ class Chatbot(Overlay):
         hour = self.env.now % 24.0
         return (cases.channel_name(case) in p.channels
                 and cases.type_name(case) in p.case_types
-                and p.open_from <= hour < p.open_until)
+                and p.open_from <= hour < p.open_until
+                and self._up(case))
+
+    def _up(self, case: int) -> bool:
+        """Whether the bot is up for this contact (``availability``; no draw at 0 or 1)."""
+        a = self.params.availability
+        if a >= 1.0 or a <= 0.0:
+            return a >= 1.0
+        k = int(self._conversations[case])
+        return self.world.draws.uniform("chatbot/up", case, k) < a
 
     def serve(self, case: int, handle_factor: float = 1.0,
               fcr_override: float | None = None) -> Generator:
