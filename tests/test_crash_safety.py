@@ -39,6 +39,41 @@ KILLER = textwrap.dedent("""
         store.write_text = write_text
     elif moment == "before_rename":
         store._fsync_tree = die
+    # Sweeps: "part:N" dies writing the N-th part (its temporary file written, not renamed),
+    # "after:N" once the N-th part is stored, "sweep_tables" writing the first table,
+    # "sweep_marker" just before COMPLETE.
+    elif moment.startswith(("part:", "after:")):
+        import types
+        from sim.experiment import chunks, sweep
+        n, count = int(moment.split(":")[1]), [0]
+        if moment.startswith("part:"):
+            def replace(src, dst):
+                if "part-" in str(dst):
+                    count[0] += 1
+                    if count[0] == n:
+                        die()
+                os.replace(src, dst)
+            chunks.os = types.SimpleNamespace(**{**vars(os), "replace": replace})
+        else:
+            real_store = sweep.store_part
+            def store_part(*args):
+                path = real_store(*args)
+                count[0] += 1
+                if count[0] == n:
+                    die()
+                return path
+            sweep.store_part = store_part
+    elif moment == "sweep_tables":
+        from sim.experiment import sweep
+        sweep.write_atomic = die
+    elif moment == "sweep_marker":
+        from sim.experiment import sweep
+        real = sweep.write_text
+        def write_text(path, text):
+            if path.name == store.COMPLETE:
+                die()
+            real(path, text)
+        sweep.write_text = write_text
     from sim.cli import main
     sys.exit(main(sys.argv[2:]))
 """)
@@ -159,3 +194,58 @@ def test_interrupt_prints_one_line_and_stops_the_workers(sig, code, tmp_path):
         time.sleep(0.2)
     assert not _alive(children)
     assert visible_folders(out) == [] if out.exists() else True
+
+
+# --- sweeps ----------------------------------------------------------------------------------
+SWEEP = """scenario = "validation/mmc"
+method = "full_factorial"
+replications = 3
+seed = 11
+block = 1
+outputs = ["first_response_mean_min", "cost_per_case", "cases"]
+[set]
+"run.horizon" = "20h"
+"run.warmup" = "2h"
+"run.drain" = "100h"
+[factors]
+"designs.textbook.contact.groups.agents.agents" = [3, 4]
+"""
+SWEEP_TABLES = ("factors.csv", "points.csv", "runs_long.csv", "runs.csv", "summary.csv")
+
+
+@pytest.fixture(scope="module")
+def uninterrupted(tmp_path_factory):
+    from sim.experiment.sweep import run_sweep
+    from sim.experiment.sweepfile import read_sweep_file
+
+    folder = tmp_path_factory.mktemp("sweep")
+    (folder / "tiny.toml").write_text(SWEEP, encoding="utf-8")
+    run_sweep(read_sweep_file(folder / "tiny.toml"), out_dir=folder / "whole", progress=False)
+    return folder / "whole"
+
+
+@pytest.mark.parametrize("moment", ["after:2", "part:4", "sweep_tables", "sweep_marker"])
+def test_a_killed_sweep_resumes_to_the_uninterrupted_tables(moment, uninterrupted, tmp_path):
+    from sim.experiment.chunks import read_parts
+    from sim.experiment.sweep import run_sweep
+    from sim.experiment.sweepfile import read_sweep_file
+
+    (tmp_path / "tiny.toml").write_text(SWEEP, encoding="utf-8")
+    out = tmp_path / "cut"
+    killed = run_cli(["sweep", "tiny.toml", "--no-figures", "--out", str(out)], tmp_path,
+                     moment)
+    assert killed.returncode == -signal.SIGKILL, killed.stderr[-2000:]
+    assert not (out / store.COMPLETE).exists()
+    manifest = (out / "manifest.json").read_text()
+    assert '"status": "complete"' not in manifest
+    stored = read_parts(out)["run_id"].nunique()
+    assert stored == {"after:2": 2, "part:4": 3}.get(moment, 6)  # block 1: a run per chunk
+    if moment == "part:4":
+        assert list((out / "parts").glob(".part-*.tmp-*")), "the kill left a temporary part"
+    resumed = run_sweep(read_sweep_file(tmp_path / "tiny.toml"), out_dir=out, progress=False)
+    assert (out / store.COMPLETE).exists()
+    assert not list((out / "parts").glob(".part-*.tmp-*"))
+    assert len(list((out / "parts").glob("part-*"))) == 6   # nothing run twice or lost
+    assert resumed.meta["runs"] == 6
+    for name in SWEEP_TABLES:
+        assert (out / name).read_bytes() == (uninterrupted / name).read_bytes(), name

@@ -264,7 +264,10 @@ def _finish_folder(folder: Path, result: SweepResult, command: str | None) -> No
     files += _write_table(result.long, folder, "runs_long")
     files += _write_table(result.runs, folder, "runs")
     files += _write_table(result.summary(), folder, "summary")
-    meta = {**result.meta, "status": "complete", "files": files,
+    # Only the COMPLETE marker, written last, says the folder is complete: a kill between the
+    # two must not leave a manifest claiming it.
+    meta = {**result.meta, "status": "tables written; complete once COMPLETE exists",
+            "files": files,
             "finished_utc": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds")}
     write_text(folder / "manifest.json",
                json.dumps(manifest(meta, command), indent=2, default=str) + "\n")
