@@ -7,6 +7,7 @@ meets it (C <= 0.17): the simulation must reject c* - 1 and accept c*.
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from sim.config.errors import ScenarioError
@@ -41,3 +42,42 @@ def test_requirements_are_checked():
         parse_requirement("queued_shar<=0.2")
     with pytest.raises(ScenarioError, match="KPI<=VALUE"):
         parse_requirement("queued_share=0.2")
+
+
+# --- shift blocks ------------------------------------------------------------------------------
+def test_cover_gives_each_block_its_largest_need_and_covers_overlaps_cheaply():
+    from sim.config.fields import build
+    from sim.experiment.shift_blocks import cover
+    from sim.providers.staffing import Shift
+
+    def shift(start, end):
+        return build(Shift, {"start": start, "end": end, "agents": 1}, "s")
+
+    need = np.tile(np.r_[np.full(8, 1), np.full(10, 4), np.full(6, 2)], 7)
+    assert cover(need, [shift(0, 8), shift(8, 18), shift(18, 24)]) == [1, 4, 2]
+    # Overlapping: a long day shift and a short peak shift; the peak's extra agents go to
+    # the short shift (fewer paid hours), the base to the long one.
+    need = np.tile(np.r_[np.zeros(8), np.full(4, 2), np.full(4, 5), np.full(8, 2)], 7)
+    counts = cover(need, [shift(8, 24), shift(12, 16)])
+    assert counts == [2, 3]
+
+
+def test_shift_blocks_start_at_the_erlang_c_rough_cut_and_simulation_confirms_it():
+    # A stationary M/M/c queue whose agents work two 12-hour shifts: the rough cut of each
+    # block is the exact Erlang C head count for 90% answered within a minute.
+    lam, within_min = 30.0, 1.0
+    exact = staffing_for_service_level(lam, MU, 0.9, within_min / 60)
+    table = contact_centre_table(lam, 1, 5.0, horizon_h=25.0, warmup_h=1.0, seed=7)
+    table["run"]["drain"] = "50h"
+    group = table["designs"]["textbook"]["contact"]["groups"]["agents"]
+    del group["agents"]
+    group["shifts"] = [{"start": 0, "end": 12, "agents": 1}, {"start": 12, "end": 24,
+                                                               "agents": 1}]
+    keys = [f"designs.textbook.contact.groups.agents.shifts.{i}.agents" for i in (0, 1)]
+    req = [parse_requirement(f"first_response_p90_min<={within_min}")]
+    start = optimise(table, "textbook", req, replications=2, max_steps=0, progress=False)
+    assert start.keys == keys
+    assert all(abs(start.start[k] - exact) <= 1 for k in keys), (start.start, exact)
+    result = optimise(table, "textbook", req, replications=3, progress=False)
+    assert result.best is not None and result.confidence > 0
+    assert all(abs(result.best[k] - exact) <= 1 for k in keys), (result.best, exact)

@@ -240,7 +240,7 @@ def register_optimise_staffing(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--designs", help="comma-separated designs (default all)")
     p.add_argument("--vary", action="append", metavar="KEY",
                    help="integer head-count key to optimise (default: contact groups with "
-                        "agents = N); repeatable")
+                        "agents = N, else every shift block of the agent groups); repeatable")
     p.add_argument("--cost-kpi", default="total_cost", help="KPI to minimise (default "
                                                             "total_cost)")
     p.add_argument("--no-rough-cut", action="store_true",

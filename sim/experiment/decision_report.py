@@ -180,8 +180,10 @@ def write_staffing(results, root: str | Path, scenario: str, command: str | None
         files = write_table(comparison, tmp, "optimal")
         (tmp / "figures").mkdir()
         lines = [f"# Cheapest staffing meeting {', '.join(map(str, results[0].requirements))}",
-                 "", f"Scenario `{scenario}`. Start: Erlang C rough cut where the scenario "
-                 "is a stationary Poisson contact centre, else the current head counts; then "
+                 "", f"Scenario `{scenario}`. Start: Erlang C rough cut (exact for a "
+                 "stationary Poisson contact centre; for groups working shifts, the per-hour "
+                 "rough cut of the design's offered load laid onto its shift blocks), else "
+                 "the current head counts; then "
                  "candidates are simulated with common random numbers. `confidence`: share "
                  "of replications meeting every target at the chosen staffing.", "",
                  "## Designs at their optimal staffing", "", "```",

@@ -10,7 +10,10 @@ complaint specialists.
 1. **Rough cut** (:mod:`sim.theory`): for a stationary Poisson scenario with one staffed
    group, Erlang C gives the smallest head count for a waiting-probability target
    (``queued_share``), a percentile target (``first_response_pXX_min``: service level
-   ``P(Wq <= t) >= XX%``) or a mean-wait target; otherwise the current head count is the start.
+   ``P(Wq <= t) >= XX%``) or a mean-wait target. Groups that work shifts (order-driven
+   scenarios) are optimised per shift block, started from the per-hour Erlang C rough cut
+   of the design's offered load (:mod:`sim.experiment.rough_cut`) laid onto the blocks
+   (:mod:`sim.experiment.shift_blocks`). Any other key starts at its current head count.
 2. **Refinement by simulation** with common random numbers (every candidate sees the same
    replications): add one to the variable that most reduces the shortfall until every target
    is met, then remove one from each variable, the dearest first, while the targets hold.
@@ -77,11 +80,15 @@ def parse_requirement(text: str) -> Requirement:
 
 
 def staffing_keys(scenario, design: str) -> list[str]:
-    """Keys of the design's in-house contact groups staffed around the clock."""
+    """Keys of the design's in-house contact groups staffed around the clock, or else of
+    every shift block of its agent groups (:mod:`sim.experiment.shift_blocks`)."""
+    from .shift_blocks import shift_keys
+
     stage = scenario.designs[design].stages.get("contact")
     groups = getattr(getattr(stage, "params", None), "groups", None) or {}
-    return [f"designs.{design}.contact.groups.{name}.agents" for name, g in groups.items()
-            if getattr(g, "agents", None) is not None]
+    constant = [f"designs.{design}.contact.groups.{name}.agents" for name, g in groups.items()
+                if getattr(g, "agents", None) is not None]
+    return constant or shift_keys(scenario, design)
 
 
 def _current(scenario, key: str) -> int:
@@ -169,6 +176,10 @@ def optimise(raw: Mapping[str, Any], design: str, requirements: list[Requirement
         raise ScenarioError.at("--require", None, "at least one target, e.g. queued_share<=0.2")
     start = {k: (rough_cut(scenario, design, k, requirements) if use_rough_cut
                  else _current(scenario, k)) for k in keys}
+    if use_rough_cut:  # shift blocks start from the rough cut laid onto them
+        from .shift_blocks import rough_cut_start
+
+        start.update(rough_cut_start(scenario, design, keys, requirements))
     outputs = sorted({cost_kpi, *(r.kpi for r in requirements)})
     seen: dict[tuple, dict] = {}
 
