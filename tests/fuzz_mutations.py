@@ -1,4 +1,4 @@
-"""Mutations of scenario files for the fuzz test (``tests/test_fuzz.py``).
+"""Mutations of scenario and sweep files for the fuzz test (``tests/test_fuzz.py``).
 
 Each mutation takes a raw scenario table (the file as read, ``base`` kept) and a Hypothesis
 ``data`` object, and returns the bytes of a new file plus, where the mutation needs them,
@@ -170,6 +170,46 @@ def _broken_toml(raw, data):
     return text[:cut] + b" = = [\n", {}
 
 
+def _sweep_dangling(raw, data):
+    """A sweep naming what does not exist: scenario, designs, factor and [set] keys."""
+    choice = data.draw(st.sampled_from(["scenario", "scenario_file", "design", "factor",
+                                        "set"]), label="dangling")
+    if choice == "scenario":
+        raw["scenario"] = "no_such_scenario"
+    elif choice == "scenario_file":
+        raw["scenario"] = "no_such_file.toml"
+    elif choice == "design":
+        raw["designs"] = ["no_such_design"]
+    elif choice == "factor":
+        factors = raw.setdefault("factors", {})
+        factors["designs.no_such_design.contact.groups.g.agents"] = [1, 2]
+    else:
+        raw.setdefault("set", {})["run.horizn"] = "1d"
+    return _text(raw), {}
+
+
+def _sweep_scenario_path(raw, data):
+    """The sweep's scenario path: itself, outside the folder, absolute, binary, retyped."""
+    choice = data.draw(st.sampled_from(["self", "escape", "absolute", "binary", "retyped",
+                                        "empty"]), label="scenario_path")
+    side: dict[str, bytes] = {}
+    if choice == "self":
+        raw["scenario"] = "scenario.toml"
+    elif choice == "escape":
+        raw["scenario"] = "../outside/secret.toml"
+        side["../outside/secret.toml"] = b'token = "s3cret-token"\n'
+    elif choice == "absolute":
+        raw["scenario"] = "/etc/hostname"
+    elif choice == "binary":
+        raw["scenario"] = "blob.toml"
+        side["blob.toml"] = bytes(range(256))
+    elif choice == "retyped":
+        raw["scenario"] = 5
+    else:
+        raw["scenario"] = ""
+    return _text(raw), side
+
+
 MUTATIONS: dict[str, Callable] = {
     "delete": _delete,
     "number": _replace(NUMBERS),
@@ -182,3 +222,17 @@ MUTATIONS: dict[str, Callable] = {
     "base": _base,
     "broken_toml": _broken_toml,
 }
+
+#: Sweep files get the same mistakes, with references and paths of their own.
+SWEEP_MUTATIONS: dict[str, Callable] = {
+    **{k: v for k, v in MUTATIONS.items() if k not in ("dangling", "base")},
+    "dangling": _sweep_dangling,
+    "scenario_path": _sweep_scenario_path,
+}
+
+
+def mutate_sweep(raw: dict, data: st.DataObject) -> tuple[bytes, dict[str, bytes]]:
+    """One random mutation of a sweep file's ``raw`` table (see :data:`SWEEP_MUTATIONS`)."""
+    raw = copy.deepcopy(raw)
+    kind = data.draw(st.sampled_from(sorted(SWEEP_MUTATIONS)), label="mutation")
+    return SWEEP_MUTATIONS[kind](raw, data)

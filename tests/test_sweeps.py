@@ -66,6 +66,21 @@ def test_a_missing_path_is_an_error_never_the_bundled_sweep(tmp_path):
     assert "did you mean 'agents'" in _messages(err)
 
 
+def test_sweep_files_are_read_like_scenarios_bom_encoding_and_nesting(tmp_path):
+    body = 'scenario = "validation/mmc"\n[factors]\n"run.seed" = [1, 2]\n'
+    bom = tmp_path / "bom.toml"
+    bom.write_bytes(b"\xef\xbb\xbf" + body.encode())
+    assert read_sweep_file(bom).keys == ["run.seed"]
+    legacy = tmp_path / "gb.toml"
+    legacy.write_bytes((body + "# 退货\n").encode("gb18030"))
+    with pytest.raises(ScenarioError, match="iconv"):
+        read_sweep_file(legacy)
+    deep = tmp_path / "deep.toml"  # the sweep fuzz found tomllib's RecursionError here
+    deep.write_bytes(body.encode() + b"[x]\nv = " + b"{a = " * 2000 + b"1" + b"}" * 2000)
+    with pytest.raises(ScenarioError, match="nested at most"):
+        read_sweep_file(deep)
+
+
 def test_a_missing_scenario_path_in_a_sweep_is_an_error(tmp_path):
     path = _write(tmp_path, 'scenario = "baseline.toml"\n[factors]\n"run.seed" = [1, 2]\n')
     with pytest.raises(ScenarioError) as err:

@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import dataclasses
 import os
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -36,7 +35,7 @@ from ..config import fields as F  # noqa: N812 - the field helpers, read as F.nu
 from ..config.errors import Problem, ScenarioError
 from ..config.factors import Factor, dump_factor, parse_factors
 from ..config.fields import _suggest, build
-from ..config.loader import SCENARIO_DIR, apply_overrides, read_raw, resolve_path
+from ..config.loader import SCENARIO_DIR, apply_overrides, read_raw, read_toml, resolve_path
 
 METHODS = ("full_factorial", "lhs", "sobol", "halton", "saltelli", "morris", "oat")
 SWEEP_DIR = SCENARIO_DIR / "sweeps"
@@ -167,13 +166,9 @@ def read_sweep_file(path_or_name: str | os.PathLike) -> SweepSpec:
         One line per problem, each naming the dotted key (``sweep.…``).
     """
     path = find_sweep_file(path_or_name)
-    try:
-        with path.open("rb") as handle:
-            raw = tomllib.load(handle)
-    except tomllib.TOMLDecodeError as err:
-        raise ScenarioError.at("sweep", str(path), f"valid TOML ({err})") from None
-    except (OSError, UnicodeDecodeError) as err:
-        raise ScenarioError.at("sweep", str(path), f"a readable UTF-8 TOML file ({err})") from None
+    # As a scenario file is read: UTF-8 with or without a BOM, nesting bounded (the fuzz test
+    # found a deeply nested sweep file reaching tomllib's RecursionError).
+    raw = read_toml(path, "sweep")
     if "parameters" in raw and "factors" not in raw:
         raise ScenarioError.at("sweep.parameters", raw["parameters"],
                                "renamed: write the varied keys under [factors]")
