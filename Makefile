@@ -2,6 +2,7 @@
 #   make run    installs what it needs, then compares the designs of the baseline scenario
 #   make test   installs what it needs, then runs the whole test suite
 #   make dashboard  installs what it needs, then starts the local web dashboard
+#   make notebooks  installs what it needs, then opens the teaching notebooks in JupyterLab
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
@@ -9,12 +10,12 @@ STAMP  := $(VENV)/.installed
 SCENARIO ?= baseline
 JOBS   ?= 2
 
-.PHONY: run test lint bench clean install dashboard
+.PHONY: run test lint bench clean install dashboard notebooks
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test,parquet,dashboard,dashboard-test,sensitivity]'
+	$(BIN)/python -m pip install --quiet -e '.[test,parquet,dashboard,dashboard-test,sensitivity,widgets]'
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -26,8 +27,15 @@ run: $(STAMP)
 dashboard: $(STAMP)
 	$(BIN)/aftersales dashboard $(SCENARIO) $(if $(PORT),--port $(PORT))
 
+# Notebooks run in fast mode (AFTERSALES_FAST=1: few replications, short runs).
 test: $(STAMP)
-	$(BIN)/python -m pytest -n $(JOBS) --dist loadgroup -q --nbmake tests notebooks
+	AFTERSALES_FAST=1 $(BIN)/python -m pytest -n $(JOBS) --dist loadgroup -q --nbmake tests notebooks
+
+# JupyterLab on notebooks/ at http://127.0.0.1:8888 (Ctrl-C stops it); PORT=8890 to choose.
+notebooks: $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[notebooks]'
+	$(BIN)/jupyter lab --ip=127.0.0.1 --no-browser $(if $(PORT),--port $(PORT)) \
+		--ServerApp.root_dir=notebooks
 
 lint: $(STAMP)
 	$(BIN)/ruff check sim tests benchmarks
