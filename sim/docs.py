@@ -2,7 +2,7 @@
 
 Both come from the code itself — the field metadata of the scenario dataclasses (``doc``,
 ``allowed``, ``unit``, defaults; see :mod:`sim.config.fields`), every registered provider's and
-overlay's parameters (:mod:`sim.config.registry`) and the KPI registry — so they cannot drift
+overlay's parameters (:mod:`sim.providers.registry`) and the KPI registry — so they cannot drift
 from what the model accepts and computes. ``aftersales docs`` rewrites ``docs/``; a test
 checks the committed files equal a fresh generation.
 """
@@ -14,8 +14,8 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-from .config import registry
 from .config.schema import Scenario
+from .providers import registry
 
 DOCS_DIR = Path(__file__).resolve().parents[1] / "docs"
 SCENARIO_REFERENCE = "scenario-reference.md"

@@ -12,11 +12,11 @@ from typing import Any
 import numpy as np
 import simpy
 
-from .config.registry import OVERLAYS, PROVIDERS, load_all
 from .config.schema import Design, Scenario
 from .config.vocab import STAGES
 from .demand import CaseTable
 from .events import Schedule
+from .providers.registry import OVERLAYS, PROVIDERS, load_all
 from .records import CaseRecords, Ledger, RunSummary
 from .streams import CaseDraws, Streams
 

@@ -12,7 +12,7 @@ def test_committed_docs_equal_a_fresh_generation():
 
 
 def test_reference_covers_nested_tables_and_every_provider():
-    from sim.config import registry
+    from sim.providers import registry
 
     text = scenario_reference()
     assert "`run.horizon`" in text and "`demand.categories.<name>.share`" in text

@@ -12,9 +12,9 @@ import pytest
 
 from sim.config.errors import ScenarioError
 from sim.config.loader import load_scenario
-from sim.config.registry import PROVIDERS, load_all, register_provider
 from sim.model import run_once
 from sim.providers.base import Provider
+from sim.providers.registry import PROVIDERS, load_all, register_provider
 from sim.providers.third_party_platform import PlatformParams
 
 STUB = "test_stub_logistics"

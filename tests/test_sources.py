@@ -18,8 +18,8 @@ from pathlib import Path
 import pytest
 
 from sim import docs
-from sim.config import registry
 from sim.config.schema import Scenario
+from sim.providers import registry
 
 ROOT = Path(__file__).resolve().parents[1]
 SOURCES = ROOT / "docs" / "sources.md"

@@ -23,7 +23,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from . import registry
+from ..providers import registry
 from .errors import MISSING, Problem, ScenarioError
 from .fields import _suggest, build
 from .limits import budget_problems

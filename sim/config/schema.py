@@ -22,7 +22,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from . import registry
+from ..providers import registry
 from .demand import Demand
 from .errors import MISSING, UNSHOWN, Problem, ScenarioError  # noqa: F401
 from .events import Event

@@ -21,10 +21,10 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from ..config import registry
 from ..config.schema import Scenario
 from ..config.units import DAY
 from ..docs import _nested
+from ..providers import registry
 
 #: Scenario-level levers: (section, dotted key, label).
 SCENARIO_LEVERS = (

@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Generator
 
 from ..config.fields import build
-from .base import ContactResult, record_answer, record_wrong_answer
+from .base import ContactResult, record_contact, record_wrong_answer
 from .in_house.contact_params import AgentGroup
 from .in_house.roster import RosteredPool
 from .staffing import book_roster
@@ -73,8 +73,7 @@ class BackOffice:
                 yield request
             finally:
                 self.pool.waiting -= 1
-            rec["contacts"][case] += 1
-            record_answer(self.world, case, env.now - waited_from, self.group.discourtesy)
+            record_contact(self.world, case, env.now - waited_from, self.group.discourtesy)
             duration = draws.value("backoffice/handle", dist, case, k) * \
                 self.group.handle_time_factor * handle_factor * \
                 (staff.repeat_handle_factor if k else 1.0)

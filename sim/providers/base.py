@@ -5,16 +5,21 @@ A provider serves one stage of a design in one run. It is built with the run's
 :meth:`Provider.start`, offers the stage's service as generator methods that journeys call with
 ``yield from``, and books its staffed-time costs in :meth:`Provider.finish`.
 
-Stage contracts are the :class:`typing.Protocol` classes below (one per stage, with the real
-signatures: :class:`ContactStage`, :class:`LogisticsStage`, :class:`FieldStage`,
-:class:`ComplaintStage`); ``tests/test_provider_contract.py`` runs every registered provider
-in a small simulation and checks the records it leaves. Overlays wrap a provider of their
-stage and offer the same methods.
+Stage contracts are the :class:`typing.Protocol` classes below, one per stage with the
+signatures the journeys call (:class:`ContactStage`, :class:`LogisticsStage`,
+:class:`FieldStage`, :class:`ComplaintStage`), each extending :class:`StageProvider` (what the
+world calls on every provider: start, new parameters, finish, staffed rates, queues, busy
+servers).
+``tests/test_provider_contract.py`` checks every registered provider against its stage's
+Protocol and runs it in a small simulation of a bundled design that uses it, checking the
+run's invariants and the records its stage leaves. Overlays wrap a provider of their stage
+and satisfy the same Protocol (the chatbot relies on it to hand over its arguments).
 
-Every answer a consumer gets (agent, bot, forum peer or an existing thread) goes through
-:func:`record_answer`, and an answer that did not settle the question through
-:func:`record_wrong_answer`, so ``first_response_at``, ``first_wait_h``, ``answers`` and
-``wrong_answers`` mean the same in every provider; each answer is also found discourteous
+Every answered contact (agent, back office, bot, forum peer or an existing thread) goes through
+:func:`record_contact` (one more ``contacts`` and :func:`record_answer`), and an answer that
+did not settle the question through :func:`record_wrong_answer`, so ``contacts``,
+``first_response_at``, ``first_wait_h``, ``answers`` and ``wrong_answers`` mean the same in
+every provider; each answer is also found discourteous
 with the answerer's ``discourtesy`` probability (``discourteous``), which the scorecard's
 "attitude" indicator and the satisfaction model read.
 """
@@ -56,6 +61,16 @@ def record_answer(world: World, case: int, wait: float, discourtesy: float = 0.0
         rec["first_wait_h"][case] = wait
 
 
+def record_contact(world: World, case: int, wait: float, discourtesy: float = 0.0) -> None:
+    """Book an answered contact of ``case`` now: one more ``contacts``, and its answer.
+
+    The bookkeeping every contact provider shares (agents, back office, bot, forum peers,
+    existing threads): see :func:`record_answer` for ``wait`` and ``discourtesy``.
+    """
+    world.records["contacts"][case] += 1
+    record_answer(world, case, wait, discourtesy)
+
+
 def record_wrong_answer(world: World, case: int) -> None:
     """Book that the last answer to ``case`` was wrong or did not settle its question."""
     world.records["wrong_answers"][case] += 1
@@ -79,7 +94,36 @@ class ContactResult:
 
 
 @runtime_checkable
-class ContactStage(Protocol):
+class StageProvider(Protocol):
+    """What the world calls on every provider, whatever its stage (see :class:`Provider`)."""
+
+    def start(self) -> None:
+        """Start the provider's own processes."""
+        ...
+
+    def apply_params(self, params: Any) -> None:
+        """Take new parameters now (a scenario event starts or ends)."""
+        ...
+
+    def finish(self) -> None:
+        """Book staffed-time costs at the end of the run."""
+        ...
+
+    def staff_rates(self) -> dict[str, float]:
+        """Cost per staffed hour of each ledger component booked with hours."""
+        ...
+
+    def queue_lengths(self) -> dict[str, int]:
+        """Cases waiting now, by queue."""
+        ...
+
+    def busy(self) -> dict[str, tuple[float, float]]:
+        """(busy, on duty) servers now, by pool."""
+        ...
+
+
+@runtime_checkable
+class ContactStage(StageProvider, Protocol):
     """The contact stage: answer the consumer (agents, bot, forum)."""
 
     def serve(self, case: int, handle_factor: float = 1.0,
@@ -90,7 +134,7 @@ class ContactStage(Protocol):
 
 
 @runtime_checkable
-class LogisticsStage(Protocol):
+class LogisticsStage(StageProvider, Protocol):
     """The logistics stage: return parcels in, replacements out."""
 
     def collect_return(self, case: int, *, seller_pays: bool = True, refund: bool = True,
@@ -107,7 +151,7 @@ class LogisticsStage(Protocol):
 
 
 @runtime_checkable
-class FieldStage(Protocol):
+class FieldStage(StageProvider, Protocol):
     """The field-service stage: one visit per call."""
 
     def visit(self, case: int, kind: str, fail_factor: float = 1.0,
@@ -121,7 +165,7 @@ class FieldStage(Protocol):
 
 
 @runtime_checkable
-class ComplaintStage(Protocol):
+class ComplaintStage(StageProvider, Protocol):
     """The complaint stage: platform intervention and perhaps the authorities."""
 
     def handle(self, case: int) -> Generator[Any, Any, bool]:

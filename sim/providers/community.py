@@ -41,12 +41,12 @@ import numpy as np
 
 from ..config.errors import Problem
 from ..config.fields import dist, duration, money, number, probability, strings, table
-from ..config.registry import register_provider
 from ..config.vocab import CASE_TYPES, CHANNELS
 from .backoffice import BUSINESS_HOURS, BackOffice
-from .base import ContactResult, Provider, record_answer, record_wrong_answer
+from .base import ContactResult, Provider, record_contact, record_wrong_answer
 from .in_house.contact import ContactCentre
 from .in_house.contact_params import AgentGroup, ContactCentreParams
+from .registry import register_provider
 from .staffing import book_daily
 
 
@@ -221,8 +221,7 @@ class Community(Provider):
     def _peer_answer(self, case: int, posted: float) -> None:
         rec = self.world.records
         rec["community_answered"][case] = True
-        rec["contacts"][case] += 1
-        record_answer(self.world, case, self.env.now - posted, self.params.discourtesy)
+        record_contact(self.world, case, self.env.now - posted, self.params.discourtesy)
 
     # --- delegation, accounting and monitoring ------------------------------------------------
     def start(self) -> None:

@@ -25,9 +25,9 @@ from dataclasses import dataclass
 from ..config.distributions import Dist
 from ..config.errors import Problem
 from ..config.fields import choice, dist, duration, money, number, probability, table
-from ..config.registry import register_provider
 from ..config.units import DAY
-from .in_house.logistics import PAYER_OPTIONS, ParcelLogistics, check_pickup_hour
+from .parcels import PAYER_OPTIONS, ParcelLogistics, check_pickup_hour
+from .registry import register_provider
 from .tracking import TrackingParams
 
 

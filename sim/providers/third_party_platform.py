@@ -24,9 +24,9 @@ import numpy as np
 from ..config.distributions import Dist
 from ..config.errors import Problem
 from ..config.fields import dist, money, number, probability, table
-from ..config.registry import register_provider
+from .field import FieldParams, FieldProvider
 from .field_reliability import PlatformReliabilityParams, appointment, drift_paths
-from .in_house.technicians import FieldParams, FieldProvider
+from .registry import register_provider
 from .staffing import HOURS_PER_WEEK
 
 

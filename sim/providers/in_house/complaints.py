@@ -34,8 +34,8 @@ from collections.abc import Generator
 from dataclasses import dataclass
 
 from ...config.fields import dist, money, number, probability
-from ...config.registry import register_provider
 from ..base import Provider
+from ..registry import register_provider
 from ..staffing import book_roster, hourly_cost, roster
 from .roster import RosteredPool
 

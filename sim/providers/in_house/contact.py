@@ -20,9 +20,9 @@ from __future__ import annotations
 import math
 from collections.abc import Generator
 
-from ...config.registry import register_provider
 from ...config.vocab import CHANNELS
-from ..base import ContactResult, Provider, record_answer, record_wrong_answer
+from ..base import ContactResult, Provider, record_contact, record_wrong_answer
+from ..registry import register_provider
 from ..staffing import book_daily, book_roster
 from .contact_params import ContactCentreParams
 from .roster import RosteredPool
@@ -107,7 +107,6 @@ class ContactCentre(Provider):
                     return ContactResult("unresolved" if answered else outcome)
                 yield self.env.timeout(draws.value("contact/retry_delay", p.retry_delay, case, k))
             answered += 1
-            rec["contacts"][case] += 1
             yield from self._handle(case, case_type, channel, group, held, k, answered,
                                     handle_factor)
             fcr = group.params.fcr_at(self.env.now) if fcr_override is None else fcr_override
@@ -177,7 +176,7 @@ class ContactCentre(Provider):
         if rec["attempts"][case] == 1:
             rec["queued"][case] = wait > 0
             rec["first_attempt_wait_h"][case] = wait
-        record_answer(self.world, case, wait, group.params.discourtesy)
+        record_contact(self.world, case, wait, group.params.discourtesy)
         return "served", group, None
 
     def _reach_agent(self, case: int, case_type: str, channel: str, k: int) -> Generator:
@@ -231,7 +230,7 @@ class ContactCentre(Provider):
             rec["first_attempt_wait_h"][case] = wait
         if chosen is None:
             return "abandoned", primary, None
-        record_answer(self.world, case, wait, chosen.params.discourtesy)
+        record_contact(self.world, case, wait, chosen.params.discourtesy)
         return "served", chosen, requests[chosen]
 
     def _wait(self, group: _Group, channel: str, delta: int) -> None:

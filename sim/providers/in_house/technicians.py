@@ -1,96 +1,27 @@
-"""In-house technicians: the self-built field-service team, and what every field provider shares.
+"""In-house technicians: the self-built field-service team (a rostered, capacitated queue).
 
-Field-service stage contract: ``visit(case, kind) -> bool`` (a generator used with
-``yield from``), ``kind`` one of ``repair``, ``installation``, ``maintenance``. One call is one
-visit: the appointment lead time, then (in-house) a wait for a free technician, travel and the
-on-site job. It returns True when the job was done right: first-time fix for a repair, a
-successful job for an installation or maintenance. It records ``booked_at`` (first booking of
-the case), ``visits`` (+1 when a technician arrives) and ``service_done_at`` (end of the visit
-that got the job done right; left NaN while it is not).
-
-Coverage rule (both providers): a case is in the provider's area when its
-``"field/coverage"`` uniform is below ``coverage``; the same uniform in every design, so the
-platform's wider area contains the self-built one. A case outside the area is served by the
-brand's **manufacturer network** (:class:`ManufacturerNetwork`): an uncapacitated pure delay
-of 48-72 h, its own first-time fix and a per-visit fee (docs/sources.md §3.6). The
-provider's tooling (e.g. smart diagnosis) does not reach that network.
-
-Per-visit draws use column k = the case's k-th visit, so a revisit gets fresh luck and every
-design sees the same luck for the same visit (common random numbers).
+The visit, coverage rule and manufacturer fallback are shared with every field provider
+(:class:`~sim.providers.field.FieldProvider`); an own team adds a roster whose technicians are a
+FIFO queue from the appointment on, a high and steady first-time fix, and wages as fixed cost.
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Generator
 from dataclasses import dataclass
 
 import numpy as np
 
-from ...config.distributions import Dist
 from ...config.errors import Problem
-from ...config.fields import dist, items, money, number, probability, table
-from ...config.registry import register_provider
-from ...config.vocab import FIELD_TYPES
-from ..base import Provider
-from ..field_reliability import ReliabilityParams, appointment, await_parts
+from ...config.fields import items, money, number, probability
+from ..field import ON_SITE, FieldParams, FieldProvider, ManufacturerNetwork
+from ..field_reliability import appointment
+from ..registry import register_provider
 from ..staffing import Shift, book_roster, hourly_cost, roster
 from .roster import RosteredPool
 
-ON_SITE = {"dist": "gamma", "mean": "1h", "sd": "20min"}
-
-
-@dataclass(frozen=True, kw_only=True)
-class ManufacturerNetwork:
-    """The brand's own service network, which serves cases outside a provider's coverage."""
-
-    lead_time: Dist = dist({"dist": "uniform", "min": "48h", "max": "72h"},
-                           doc="Booking to arrival (sources.md §3.6: manufacturer network "
-                               "48-72 h [L]).")
-    first_time_fix: float = probability(0.77, doc="P(repair fixed at a visit) (sources.md "
-                                                  "§1.3/§3.6: ABD, AQ average 0.77).")
-    job_success: float = probability(0.97, doc="P(installation or maintenance done right at a "
-                                               "visit) (assumption).")
-    fee: float = money(80.0, doc="Fee per visit (sources.md §3.6: MFR on-site fee ¥80).")
-
-
-@dataclass(frozen=True, kw_only=True)
-class FieldParams:
-    """What every field-service provider has: job times, success, parts, coverage, fallback."""
-
-    lead_time: Dist = dist({"dist": "triangular", "min": "4h", "mode": "20h", "max": "48h"},
-                           doc="Booking to the appointment (sources.md §3.6: self-built 24 h, "
-                               "range 4-48 h [L]; triangular shape assumed).")
-    travel: Dist = dist({"dist": "lognormal", "mean": "45min", "sd": "20min"},
-                        doc="Technician travel to the consumer (assumption).")
-    on_site: Dist = dist(ON_SITE, doc="Time on site (sources.md §3.6: 1 h, 0.5-2 h [L]; gamma "
-                                      "shape assumed).")
-    installation_success: float = probability(
-        0.98, doc="P(an installation is done right at a visit) (assumption).")
-    maintenance_success: float = probability(
-        0.99, doc="P(a maintenance or cleaning visit is done right) (assumption).")
-    parts_probability: float = probability(
-        0.5, doc="P(a repair visit uses spare parts) (assumption; ABD: parts cause 51% of "
-                 "repeat visits).")
-    parts_cost: float = money(60.0, doc="Parts per repair visit that uses them (sources.md §3.6: "
-                                        "MFR replace-part repair ¥30-100).")
-    parts_in_stock: float = probability(
-        0.8, doc="P(the parts a repair needs are in stock) (assumption; ABD: parts cause 51% "
-                 "of repeat visits).")
-    parts_wait: Dist = dist({"dist": "uniform", "min": "1d", "max": "3d"},
-                            doc="Waiting for a part that is not in stock (assumption).")
-    reliability: ReliabilityParams = table(
-        ReliabilityParams, default={},
-        doc="No-shows, late arrivals and quality drift (an own team: rare, steady; "
-            "assumption).")
-    coverage: float = probability(0.70, doc="Share of consumers inside the service area "
-                                            "(sources.md §6 / table: self-built 0.70 [L]).")
-    fallback: ManufacturerNetwork = table(ManufacturerNetwork, default={},
-                                          doc="Who serves cases outside the area.")
-
-    def success(self, kind: str) -> float:
-        """P(done right) of an installation or maintenance visit."""
-        return self.installation_success if kind == "installation" else self.maintenance_success
+__all__ = ["ON_SITE", "FieldParams", "FieldProvider", "ManufacturerNetwork", "TechnicianParams",
+           "Technicians"]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -125,101 +56,6 @@ class TechnicianParams(FieldParams):
     def cost_per_duty_hour(self) -> float:
         """Cost of one technician-hour on duty, shrinkage included."""
         return hourly_cost(self.monthly_cost, self.paid_hours_per_month, self.shrinkage)
-
-
-class FieldProvider(Provider):
-    """Bookkeeping shared by field-service providers (records, coverage, fallback, parts)."""
-
-    stage = "field_service"
-
-    def __init__(self, world, params: FieldParams, name: str):
-        super().__init__(world, params, name)
-        self._fallback = world.records.add("field_fallback", "?", False,
-                                           "a visit was made by the manufacturer network")
-        rec = world.records
-        self.no_shows = rec.add("no_shows", "i2", 0, "appointments the technician missed")
-        self.late_arrivals = rec.add("late_arrivals", "i2", 0, "visits the technician came "
-                                                               "late to")
-        self.parts_wait = rec.add("parts_wait_h", "f8", 0.0, "waiting for non-stock parts (h)")
-        # Filled by the field journeys; added here so the column exists whenever the stage does.
-        world.records.add("field_sla_met", "?", False,
-                          "field job done right within policy.field_sla of the first booking")
-
-    def _book(self, case: int) -> int:
-        """Note the booking; returns k, the index of this visit for the case's draws."""
-        rec = self.world.records
-        if math.isnan(rec["booked_at"][case]):
-            rec["booked_at"][case] = self.env.now
-        return int(rec["visits"][case])
-
-    def covered(self, case: int) -> bool:
-        """Whether ``case`` lives inside this provider's service area."""
-        return self.world.draws.uniform("field/coverage", case) < self.params.coverage
-
-    def _done_right(self, case: int, kind: str, k: int, p_success: float,
-                    fail_factor: float = 1.0) -> bool:
-        """Decide the visit's outcome; ``fail_factor`` scales the failure probability."""
-        p_fail = min(1.0, (1.0 - p_success) * fail_factor)
-        ok = self.world.draws.uniform("field/fix", case, k) >= p_fail
-        if ok:
-            self.world.records["service_done_at"][case] = self.env.now
-        return ok
-
-    def _arrive(self, case: int) -> None:
-        self.world.records["visits"][case] += 1
-
-    def _charge(self, case: int, kind: str, k: int, fee: float) -> None:
-        """Charge the visit fee and, for repairs that need them, the parts."""
-        ledger, now = self.world.ledger, self.env.now
-        ledger.charge(case=case, time=now, component="field_service", kind="variable",
-                      amount=fee)
-        p = self.params
-        if kind == "repair" and self.world.draws.uniform("field/parts", case, k) < \
-                p.parts_probability:
-            ledger.charge(case=case, time=now, component="parts", kind="variable",
-                          amount=p.parts_cost)
-
-    def visit(self, case: int, kind: str, fail_factor: float = 1.0,
-              on_site_factor: float = 1.0) -> Generator:
-        """One visit to ``case`` for a ``kind`` job; returns True if done right.
-
-        Parameters
-        ----------
-        case : int
-            Case index.
-        kind : str
-            ``repair``, ``installation`` or ``maintenance``.
-        fail_factor : float
-            Multiplies the failure probability (e.g. smart diagnosis).
-        on_site_factor : float
-            Multiplies the on-site time (e.g. smart diagnosis).
-        """
-        if kind not in FIELD_TYPES:
-            raise ValueError(f"unknown field job {kind!r}; one of {FIELD_TYPES}")
-        k = self._book(case)
-        yield from await_parts(self, case, kind, k)
-        if not self.covered(case):
-            return (yield from self._manufacturer_visit(case, kind, k))
-        fee, success = yield from self._job(case, kind, k, on_site_factor)
-        self._charge(case, kind, k, fee)
-        return self._done_right(case, kind, k, success, fail_factor)
-
-    def _job(self, case: int, kind: str, k: int, on_site_factor: float) -> Generator:
-        """The provider's own visit, up to the end of the job: returns (fee, P(done right))."""
-        raise NotImplementedError
-
-    def _manufacturer_visit(self, case: int, kind: str, k: int) -> Generator:
-        """A visit by the manufacturer network (pure delays, no capacity limit)."""
-        p, draws, env = self.params, self.world.draws, self.env
-        fb = p.fallback
-        self._fallback[case] = True
-        yield env.timeout(draws.value("field/lead_time", fb.lead_time, case, k))
-        yield env.timeout(draws.value("field/travel", p.travel, case, k))
-        self._arrive(case)
-        yield env.timeout(draws.value("field/on_site", p.on_site, case, k))
-        self._charge(case, kind, k, fb.fee)
-        success = fb.first_time_fix if kind == "repair" else fb.job_success
-        return self._done_right(case, kind, k, success)
 
 
 @register_provider("in_house", "field_service", TechnicianParams)

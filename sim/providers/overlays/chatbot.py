@@ -18,15 +18,14 @@ fixed cost per day, booked in :meth:`Chatbot.finish`.
 
 from __future__ import annotations
 
-import inspect
 from collections.abc import Generator
 from dataclasses import dataclass
 
 from ...config.errors import Problem
 from ...config.fields import dist, flag, money, number, probability, strings
-from ...config.registry import register_overlay
 from ...config.vocab import CASE_TYPES, CHANNELS
-from ..base import ContactResult, Overlay, record_answer, record_wrong_answer
+from ..base import ContactResult, ContactStage, Overlay, record_contact, record_wrong_answer
+from ..registry import register_overlay
 from ..staffing import book_daily
 
 
@@ -84,12 +83,10 @@ class Chatbot(Overlay):
         super().__init__(world, params, name, inner)
         self._conversations = world.records.add("bot_conversations", "i2", 0,
                                                 "conversations with the chatbot")
-        # A wrapped provider that does not take the hand-over arguments gets the plain call.
-        try:
-            accepted = inspect.signature(inner.serve).parameters
-        except (TypeError, ValueError):
-            accepted = {}
-        self._forwards = {a for a in ("handle_factor", "fcr_override") if a in accepted}
+        # The wrapped provider is held to the contact stage's contract (it takes the hand-over
+        # arguments), so the bot passes them on without inspecting its signature.
+        if not isinstance(inner, ContactStage):
+            raise TypeError(f"the chatbot wraps a contact stage, not {type(inner).__name__}")
 
     def serves(self, case: int) -> bool:
         """Whether the bot takes this contact (channel, case type, hour of the day)."""
@@ -127,8 +124,7 @@ class Chatbot(Overlay):
         k = int(self._conversations[case])
         self._conversations[case] += 1
         rec["bot_handled"][case] = True
-        rec["contacts"][case] += 1
-        record_answer(self.world, case, 0.0, p.discourtesy)
+        record_contact(self.world, case, 0.0, p.discourtesy)
         yield self.env.timeout(draws.value("chatbot/conversation", p.bot_time, case, k))
         self.world.ledger.charge(case=case, time=self.env.now, component="chatbot",
                                  kind="variable", amount=p.cost_per_conversation)
@@ -144,12 +140,8 @@ class Chatbot(Overlay):
 
     def _inner_serve(self, case: int, handle_factor: float,
                      fcr_override: float | None) -> Generator:
-        kwargs = {}
-        if "handle_factor" in self._forwards and handle_factor != 1.0:
-            kwargs["handle_factor"] = handle_factor
-        if "fcr_override" in self._forwards and fcr_override is not None:
-            kwargs["fcr_override"] = fcr_override
-        return (yield from self.inner.serve(case, **kwargs))
+        inner: ContactStage = self.inner
+        return (yield from inner.serve(case, handle_factor, fcr_override))
 
     def finish(self) -> None:
         """Book the licence for the horizon, day by day (fixed, not tied to a case)."""

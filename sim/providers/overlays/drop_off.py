@@ -14,8 +14,8 @@ from dataclasses import dataclass
 
 from ...config.distributions import Dist
 from ...config.fields import dist, money, probability
-from ...config.registry import register_overlay
 from ..base import Overlay
+from ..registry import register_overlay
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -20,8 +20,8 @@ from collections.abc import Generator
 from dataclasses import dataclass
 
 from ...config.fields import duration, money, probability
-from ...config.registry import register_overlay
 from ..base import Overlay
+from ..registry import register_overlay
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -15,9 +15,9 @@ from collections.abc import Generator
 from dataclasses import dataclass
 
 from ...config.fields import money, number, strings
-from ...config.registry import register_overlay
 from ...config.vocab import FIELD_TYPES
 from ..base import Overlay
+from ..registry import register_overlay
 from ..staffing import book_daily
 
 
