@@ -21,7 +21,8 @@ from tests.test_returns import CLEAN_INSPECTION, VALUE, exact_carrier
 FEE, SURCHARGE, COUPON, EXPRESS = 8.0, 1.5, 10.0, 15.0
 
 
-def micro(disruption: dict | None = None, promotions: list | None = None):
+def micro(disruption: dict | None = None, promotions: list | None = None,
+          events: list | None = None):
     carrier = exact_carrier(cost_per_parcel=FEE, peak_surcharge=SURCHARGE, peak_tail="1d",
                             disruption_compensation=COUPON, expedite_cost=EXPRESS)
     if disruption:
@@ -41,6 +42,7 @@ def micro(disruption: dict | None = None, promotions: list | None = None):
         "policy": {"complaint_probability": 0.0, "approval_time": "0h",
                    "return_freight_payer": "seller", **CLEAN_INSPECTION},
         "designs": {"d": {"label": "d", "contact": contact, "logistics": carrier}},
+        "events": events or [],
     }))
 
 
@@ -74,10 +76,20 @@ def test_peak_surcharge_applies_inside_the_promotion_and_its_tail_only():
     assert any(v != FEE and v != 2 * FEE for v in expected.values())  # some legs surcharged
 
 
-def test_a_disruption_books_coupons_on_returns_and_expedites_replacements():
+#: The same slow-down (1 d more on the 2 d transit, days 1-6) made two ways: the carrier's own
+#: disruption table, or a scenario event scaling its transit.
+SLOWDOWNS = {
+    "disruption": {"disruption": {"start": "1d", "length": "5d", "capacity_multiplier": 1.0,
+                                  "extra_delay": "1d"}},
+    "event": {"events": [{"name": "slow", "key": "designs.d.logistics.transit", "scale": 1.5,
+                          "start": "1d", "end": "6d"}]},
+}
+
+
+@pytest.mark.parametrize("how", sorted(SLOWDOWNS))
+def test_a_disruption_books_coupons_on_returns_and_expedites_replacements(how):
     window = (1 * DAY, 6 * DAY)  # long enough for replacements (after transit and inspection)
-    result = micro({"start": "1d", "length": "5d", "capacity_multiplier": 1.0,
-                    "extra_delay": "1d"})
+    result = micro(**SLOWDOWNS[how])
     coupons, express = _charged(result, "logistics:disruption"), \
         _charged(result, "logistics:expedite")
     cases = result.cases
@@ -98,9 +110,15 @@ def test_a_disruption_books_coupons_on_returns_and_expedites_replacements():
             == "penalty").all()
 
 
-def test_a_capacity_cut_alone_counts_as_disrupted_for_returns():
-    result = micro({"start": "1d", "length": "2d", "capacity_multiplier": 0.5,
-                    "extra_delay": "0h"})
+@pytest.mark.parametrize("how", ["disruption", "event"])
+def test_a_capacity_cut_alone_counts_as_disrupted_for_returns(how):
+    if how == "disruption":
+        result = micro({"start": "1d", "length": "2d", "capacity_multiplier": 0.5,
+                        "extra_delay": "0h"})
+    else:
+        result = micro(events=[{"name": "cut", "key": "designs.d.logistics."
+                                "pickup_capacity_per_day", "scale": 0.5, "start": "1d",
+                                "end": "3d"}])
     returns = [(c, t) for c, t, r in _legs(result) if not r and DAY <= t < 3 * DAY]
     assert len(returns) > 0
     assert _charged(result, "logistics:disruption").sum() == COUPON * len(returns)

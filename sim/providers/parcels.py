@@ -91,13 +91,15 @@ class ParcelLogistics(Provider):
         """The fee of a parcel handed over at ``at`` (the carrier adds peak surcharges)."""
         return self.params.cost_per_parcel
 
-    def leg_delay(self, case: int, handed_at: float, replacement: bool) -> float:
-        """Extra transit of the parcel leg of ``case`` handed over at ``handed_at``.
+    def leg_transit(self, case: int, k: int, handed_at: float, transit: float,
+                    replacement: bool) -> float:
+        """Transit of the ``k``-th parcel leg of ``case`` handed over at ``handed_at``.
 
-        By default :meth:`extra_transit`; the carrier also books what a disruption costs
-        (expedites, compensation) here, once per leg.
+        ``transit`` is the draw from the provider's transit now; by default it is lengthened by
+        :meth:`extra_transit`. The carrier also books what a disruption costs (expedites,
+        compensation) here, once per leg.
         """
-        return self.extra_transit(handed_at)
+        return transit + self.extra_transit(handed_at)
 
     def freight_payer(self) -> str:
         """Who pays return freight with this provider (its own choice, or the policy's)."""
@@ -135,6 +137,7 @@ class ParcelLogistics(Provider):
         else:
             yield env.timeout(drop_off_delay)
         handed = env.now
+        p = self.params  # the parameters in force at the hand-over (scenario events)
         rec["return_sent"][case] = True
         rec["picked_up_at"][case] = handed
         if seller_pays:
@@ -142,7 +145,7 @@ class ParcelLogistics(Provider):
                                      kind="variable", amount=self.parcel_fee(handed))
         lost = draws.uniform("logistics/loss", case, k) < p.loss_probability
         transit = draws.value("logistics/transit", p.transit, case, k)
-        arrival = handed + transit + self.leg_delay(case, handed, replacement=False)
+        arrival = handed + self.leg_transit(case, k, handed, transit, replacement=False)
         first_scan, delivery_scan = self.tracker.scan_leg(case, k, handed, arrival, lost)
         if on_handover is not None and math.isfinite(first_scan):
             on_handover(case, first_scan)
@@ -165,12 +168,13 @@ class ParcelLogistics(Provider):
         self._parcels[case] += 1
         yield env.timeout(draws.value("logistics/dispatch", p.dispatch, case, k))
         shipped = env.now
+        p = self.params  # in force when the replacement leaves (scenario events)
         rec["replacement_shipped_at"][case] = shipped
         if seller_pays:
             self.world.ledger.charge(case=case, time=shipped, component="logistics",
                                      kind="variable", amount=self.parcel_fee(shipped))
         transit = draws.value("logistics/delivery", p.transit, case, k)
-        arrival = shipped + transit + self.leg_delay(case, shipped, replacement=True)
+        arrival = shipped + self.leg_transit(case, k, shipped, transit, replacement=True)
         self.tracker.scan_leg(case, k, shipped, arrival)
         self.tracker.watch_parcel(case, shipped, arrival, physical=True)
         yield env.timeout(arrival - env.now)

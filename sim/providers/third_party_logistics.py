@@ -12,9 +12,10 @@ that reach the platform late or never (``tracking``), and an optional ``disrupti
 
 Dependence costs money: the fee carries a ``peak_surcharge`` during promotions and the return
 wave after them (``peak_tail``), and a parcel handed over while the carrier is **disrupted**
-(its pickup capacity that day below the contracted one, or an extra transit delay, whatever
-causes them) costs ``disruption_compensation`` to the consumer, except a replacement the
-platform **expedites** instead (``expedite_cost``, no extra delay). The "where is my parcel"
+(its pickup capacity that day below the contracted one, or transit slower than contracted,
+whether a ``disruption`` table or a scenario event causes it) costs ``disruption_compensation``
+to the consumer, except a replacement the platform **expedites** instead (``expedite_cost``, at
+the contracted transit). The "where is my parcel"
 re-contacts of late parcels come from the tracking model.
 """
 
@@ -131,6 +132,7 @@ class CarrierLogistics(ParcelLogistics):
     def __init__(self, world, params: CarrierParams, name: str):
         super().__init__(world, params, name)
         self._contracted = params.pickup_capacity_per_day
+        self._contracted_transit = params.transit
         self._peaks = [(promo.start, promo.start + promo.length + params.peak_tail)
                        for promo in world.scenario.demand.promotions]
 
@@ -141,23 +143,32 @@ class CarrierLogistics(ParcelLogistics):
             return fee * self.params.peak_surcharge
         return fee
 
-    def disrupted(self, at: float) -> bool:
-        """Whether a parcel handed over at ``at`` meets a disrupted carrier."""
+    def slowed(self, at: float) -> bool:
+        """Whether parcels handed over at ``at`` (now) travel slower than contracted."""
         return (self.extra_transit(at) > 0
-                or self.capacity_on(int(at // DAY)) < self._contracted)
+                or self.params.transit.mean > self._contracted_transit.mean * (1 + 1e-9))
 
-    def leg_delay(self, case: int, handed_at: float, replacement: bool) -> float:
-        """The extra transit of a leg; books the disruption's expedite or compensation."""
+    def disrupted(self, at: float) -> bool:
+        """Whether a parcel handed over at ``at`` (now) meets a disrupted carrier: slower
+        transit, or less pickup capacity that day than contracted."""
+        return self.slowed(at) or self.capacity_on(int(at // DAY)) < self._contracted
+
+    def leg_transit(self, case: int, k: int, handed_at: float, transit: float,
+                    replacement: bool) -> float:
+        """The transit of a leg; books the disruption's expedite or compensation."""
         extra = self.extra_transit(handed_at)
         if not self.disrupted(handed_at):
-            return extra
+            return transit + extra
         p, ledger = self.params, self.world.ledger
-        if replacement and extra > 0 and p.expedite_cost > 0:
+        slowed = self.slowed(handed_at)
+        if replacement and slowed and p.expedite_cost > 0:
             ledger.charge(case=case, time=handed_at, component="logistics:expedite",
                           kind="variable", amount=p.expedite_cost)
-            return 0.0
-        if replacement and extra == 0:
-            return extra  # pickup capacity does not delay a replacement
+            # express at the contracted transit, with the leg's own luck (the same uniform)
+            return self.world.draws.value("logistics/delivery", self._contracted_transit,
+                                          case, k)
+        if replacement and not slowed:
+            return transit  # pickup capacity does not delay a replacement
         ledger.charge(case=case, time=handed_at, component="logistics:disruption",
                       kind="penalty", amount=p.disruption_compensation)
-        return extra
+        return transit + extra
