@@ -124,3 +124,18 @@ def _with_provider(scenario, name):
     stage = dataclasses.replace(design.stages["contact"], provider=name)
     design = dataclasses.replace(design, stages={**design.stages, "contact": stage})
     return dataclasses.replace(scenario, designs={**scenario.designs, "self_built": design})
+
+
+def test_rough_cut_command_prints_toml_rosters_and_refuses_bad_targets(capsys):
+    import tomllib
+
+    from sim.cli import main
+
+    assert main(["rough-cut", "baseline", "--designs", "community", "--replications", "1"]) == 0
+    out = capsys.readouterr().out
+    table = tomllib.loads(out)["designs"]["community"]["contact"]
+    assert table["backoffice"]["shifts"] and table["staff"]["groups"]["chat"]["shifts"]
+    assert main(["rough-cut", "--service-level", "1.5"]) == 2
+    assert "--service-level" in capsys.readouterr().err
+    assert main(["rough-cut", "--answer-within", "soon"]) == 2
+    assert "--answer-within" in capsys.readouterr().err
