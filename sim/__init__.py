@@ -16,12 +16,13 @@ from __future__ import annotations
 from typing import Any
 
 from .config import Scenario, ScenarioError, load_scenario
+from .invariants import InvariantError
 from .model import RunResult, run_once
 
 __version__ = "0.1.0"
 
 __all__ = [
-    "RunResult", "Scenario", "ScenarioError", "__version__", "compare", "kpis",
+    "InvariantError", "RunResult", "Scenario", "ScenarioError", "__version__", "compare", "kpis",
     "load_scenario", "run_once", "sweep",
 ]
 

@@ -176,3 +176,46 @@ def test_carrier_disruption_is_written_as_events():
     assert [e.key.rsplit(".", 1)[1] for e in scenario.events] == [
         "pickup_capacity_per_day", "transit"]
     assert all(e.window == (7 * DAY, 14 * DAY) for e in scenario.events)
+
+
+def test_a_complaint_surge_raises_complaints_inside_the_window_only():
+    table = contact_centre_table(10.0, 1, 12.0, patience_mean_min=5.0, horizon_h=72.0,
+                                 warmup_h=0.0, seed=2)
+    table["policy"] = {"complaint_probability": 0.05}
+    table["designs"]["textbook"]["complaint"] = {"provider": "in_house"}
+    table["events"] = [{"name": "surge", "key": "policy.complaint_probability", "value": 1.0,
+                        "start": "1d", "end": "2d"}]
+    cases = run_once(load_scenario(table)).cases
+    lodged = cases["complaint_at"].to_numpy()
+    inside = (lodged >= DAY) & (lodged < 2 * DAY)
+    failed_inside = ((cases["closed_at"] >= DAY) & (cases["closed_at"] < 2 * DAY)
+                     & cases["terminal"].isin(["abandoned", "unresolved", "blocked"])
+                     | inside).sum()
+    assert inside.sum() > 20 and inside.sum() >= 0.9 * failed_inside
+    outside = np.isfinite(lodged) & ~inside
+    assert outside.sum() < 0.2 * inside.sum()
+    del table["designs"]["textbook"]["complaint"]
+    table["policy"] = {"complaint_probability": 0.0}
+    with pytest.raises(sim.ScenarioError, match=r"designs\.textbook\.complaint\.provider"):
+        load_scenario(table)
+
+
+def test_platform_technicians_unavailable_slow_the_window_s_visits_only():
+    base = {"demand.orders_per_day": 150, "run.horizon": "3d", "run.warmup": "0h",
+            "run.drain": "20d"}
+    event = {"key": "designs.third_party_service.field_service.lead_time", "scale": 4.0,
+             "start": "1d", "end": "2d"}
+    slow = simulate(sim.load_scenario("baseline", {**base, "events": [event]}),
+                    "third_party_service", 0)
+    calm = simulate(sim.load_scenario("baseline", base), "third_party_service", 0)
+    booked = calm.records["booked_at"]
+    took_s = slow.records["service_done_at"] - slow.records["booked_at"]
+    took_c = calm.records["service_done_at"] - booked
+    done = np.isfinite(took_c) & np.isfinite(took_s)
+    one_visit = ((calm.records["visits"] == 1) & (slow.records["visits"] == 1)
+                 & ~calm.records["field_fallback"])  # the platform's own technicians
+    inside = done & one_visit & (booked >= DAY) & (booked < 2 * DAY)
+    before = done & one_visit & (booked < DAY)   # lead time drawn before the window opened
+    assert inside.sum() >= 3 and before.sum() >= 3
+    assert (took_s[inside] > took_c[inside]).all()
+    np.testing.assert_array_equal(took_s[before], took_c[before])

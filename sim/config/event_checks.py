@@ -105,7 +105,25 @@ def _check_overlaps(scenario: Any, resolved: list[tuple[int, Event, list[Path]]]
                 problem = _field_problem(current, path, event, i)
                 if problem is not None:
                     return [problem]
+        problem = _stage_problem(current, active[-1])
+        if problem is not None:
+            return [problem]
     return problems
+
+
+def _stage_problem(scenario: Any, last: tuple[int, Event, list[Path]]) -> Problem | None:
+    """A design that lacks a stage the changed scenario's cases reach (e.g. complaints raised
+    only while an event is on)."""
+    i, event, _ = last
+    needed = scenario.stages_needed()
+    for name, design in scenario.designs.items():
+        missing = [s for s in needed if not design.has(s)]
+        if missing:
+            return Problem(f"events[{i}].key", event.key.rsplit(".", 1)[-1],
+                           f"an event whose cases every design can serve: while it is on, "
+                           f"cases reach {missing[0]}, which designs.{name} has no provider "
+                           f"for (give designs.{name}.{missing[0]}.provider)")
+    return None
 
 
 def _field_problem(scenario: Any, path: Path, event: Event, i: int) -> Problem | None:
