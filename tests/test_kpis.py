@@ -64,8 +64,10 @@ def hand_run(warmup: float = 0.0) -> tuple:
                                                                      warmup=warmup))
     summary = RunSummary(design="hand", channels_reachable=("chat",),
                          monitor_times=np.array([0.0, 1.0, 2.0]),
-                         busy={"contact:a": np.array([1.0, 2.0, 3.0])},
-                         on_duty={"contact:a": np.array([4.0, 4.0, 4.0])})
+                         busy={"contact:a": np.array([1.0, 2.0, 3.0]),
+                               "contact:forum:backoffice": np.array([0.0, 2.0, 2.0])},
+                         on_duty={"contact:a": np.array([4.0, 4.0, 4.0]),
+                                  "contact:forum:backoffice": np.array([0.0, 2.0, 2.0])})
     return scenario, summary
 
 
@@ -96,7 +98,8 @@ def test_time_and_share_kpis_exact(hand_kpis):
         pytest.approx(1 / 7)
     assert k["share_withdrawn"] == 0.0
     assert k["first_response_mean_min"] == pytest.approx(0.2 * 60)
-    assert k["agent_utilisation"] == pytest.approx(6 / 12)
+    assert k["agent_utilisation"] == pytest.approx((6 + 4) / (12 + 4))
+    assert k["agent_utilisation_live"] == pytest.approx(6 / 12)  # without the back office
     assert k["channels_offered"] == 1.0                  # chat only, from the run summary
     assert k["channels_used"] == pytest.approx(1.0)      # every answered case on chat
 

@@ -120,3 +120,10 @@ def test_community_needs_people_to_run():
     ledger = result("community").ledger
     components = set(ledger["component"].astype(str))
     assert "moderation" in components and "staff:community:backoffice" in components
+
+
+def test_staff_behind_the_forum_are_less_occupied_at_the_same_service_target():
+    # Both designs are staffed by the rough cut to one target (tests/test_rough_cut.py); the
+    # forum takes most chats, and a smaller group needs more slack for the same service level.
+    assert result("community").kpis["agent_utilisation_live"] < \
+        result("self_built").kpis["agent_utilisation_live"]

@@ -152,12 +152,25 @@ def _channels_used(ctx: Context) -> float:
      "hourly monitor samples after the warm-up.", "no agent on duty after the warm-up",
      better=None)
 def _utilisation(ctx: Context) -> float:
+    return _pool_utilisation(ctx, lambda name: name.startswith("contact:"))
+
+
+@kpi("agent_utilisation_live", "share", "Busy / on-duty agent time of the live contact pools "
+     "(phone, chat, tickets answered as they come), leaving out a back office that works a "
+     "backlog in business hours, from the hourly monitor samples after the warm-up.",
+     "no live agent on duty after the warm-up", better=None)
+def _live_utilisation(ctx: Context) -> float:
+    return _pool_utilisation(ctx, lambda name: name.startswith("contact:")
+                             and not name.endswith(":backoffice"))
+
+
+def _pool_utilisation(ctx: Context, counted: Callable[[str], bool]) -> float:
     summary = ctx.summary
     if not len(summary.monitor_times):
         return float("nan")
     keep = summary.monitor_times >= ctx.scenario.run.warmup
-    busy = sum(v[keep].sum() for k, v in summary.busy.items() if k.startswith("contact:"))
-    duty = sum(v[keep].sum() for k, v in summary.on_duty.items() if k.startswith("contact:"))
+    busy = sum(v[keep].sum() for k, v in summary.busy.items() if counted(k))
+    duty = sum(v[keep].sum() for k, v in summary.on_duty.items() if counted(k))
     return _ratio(busy, duty)
 
 
