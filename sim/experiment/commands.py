@@ -134,6 +134,17 @@ def _scenario_raw(args: argparse.Namespace) -> dict:
     return apply_overrides(read_raw(args.scenario), _overrides(args.set))
 
 
+
+def _add_run_args(p: argparse.ArgumentParser, per: str) -> None:
+    """The arguments every decision command shares: replications, seed, overrides, where the
+    runs execute and where the results go."""
+    p.add_argument("--replications", type=int, help=f"replications per {per}")
+    p.add_argument("--seed", type=int, help="seed")
+    p.add_argument("--set", action="append", metavar="KEY=VALUE",
+                   help="override a scenario key (repeatable)")
+    add_executor_args(p)
+    p.add_argument("--out", default="results", help="results root (default results)")
+
 def _breakeven(args: argparse.Namespace) -> int:
     from .breakeven import breakeven
     from .decision_report import write_breakeven
@@ -164,12 +175,7 @@ def register_breakeven(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--kpi", default="cost_per_case", help="KPI (default cost_per_case)")
     p.add_argument("--points", type=int, default=7, help="grid points (default 7)")
     p.add_argument("--refine", type=int, default=4, help="refinement runs (default 4)")
-    p.add_argument("--replications", type=int, help="replications per value and design")
-    p.add_argument("--seed", type=int, help="seed")
-    p.add_argument("--set", action="append", metavar="KEY=VALUE",
-                   help="override a scenario key (repeatable)")
-    add_executor_args(p)
-    p.add_argument("--out", default="results", help="results root (default results)")
+    _add_run_args(p, per="value and design")
     p.set_defaults(func=_breakeven)
 
 
@@ -198,12 +204,7 @@ def register_robust(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--indifference", type=float,
                    help="indifference zone in the KPI's unit (default run.indifference, else 0)")
     p.add_argument("--designs", help="comma-separated designs (default all)")
-    p.add_argument("--replications", type=int, help="replications per world and design")
-    p.add_argument("--seed", type=int, help="seed")
-    p.add_argument("--set", action="append", metavar="KEY=VALUE",
-                   help="override a scenario key (repeatable)")
-    add_executor_args(p)
-    p.add_argument("--out", default="results", help="results root (default results)")
+    _add_run_args(p, per="world and design")
     p.set_defaults(func=_robust)
 
 
@@ -245,12 +246,7 @@ def register_optimise_staffing(sub: argparse._SubParsersAction) -> None:
                                                             "total_cost)")
     p.add_argument("--no-rough-cut", action="store_true",
                    help="start from the current head counts instead of Erlang C")
-    p.add_argument("--replications", type=int, help="replications per candidate")
-    p.add_argument("--seed", type=int, help="seed")
-    p.add_argument("--set", action="append", metavar="KEY=VALUE",
-                   help="override a scenario key (repeatable)")
-    add_executor_args(p)
-    p.add_argument("--out", default="results", help="results root (default results)")
+    _add_run_args(p, per="candidate")
     p.set_defaults(func=_optimise_staffing)
 
 
