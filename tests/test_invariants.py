@@ -184,6 +184,8 @@ def test_cli_check_reports_the_invariant_in_one_line(monkeypatch, tmp_path, caps
     args = ["run", "validation/mmc", "--replications", "2", "--set", "run.horizon=6h",
             "--set", "run.warmup=0h", "--out", str(tmp_path), "--no-figures"]
     assert cli.main(args) == 0 and not seen  # not asked: not checked
+    (manifest,) = tmp_path.glob("*/*/manifest.json")
+    assert '"invariants_checked": false' in manifest.read_text()
     capsys.readouterr()
     assert cli.main([*args, "--check"]) == cli.EXIT_INVARIANT
     err = capsys.readouterr().err.strip().splitlines()

@@ -24,7 +24,7 @@ def add_executor_args(p: argparse.ArgumentParser) -> None:
                    help="with --dask local: serve the Dask dashboard on a loopback port")
     p.add_argument("--check", action="store_true",
                    help="verify every run's invariants (terminal states, non-negative and "
-                        "monotone times, ledger reconciliation, busy <= on duty); a few %% "
+                        "monotone times, ledger reconciliation, busy <= on duty); about 1%% "
                         "slower")
 
 

@@ -229,8 +229,10 @@ def compare(scenario: Scenario, replications: int | None = None, seed: int | Non
         notes.append(f"replications chosen automatically: {done} (target relative half-width "
                      f"{target_precision:g}, converged: {controller.converged})")
     runs = runs_table(results, names)
-    return analyse(scenario, runs, results, names, reference, seed, notes, controller,
-                    keep_cases, ranking_kpi, confidence, time.perf_counter() - started,
-                    executor)
+    comparison = analyse(scenario, runs, results, names, reference, seed, notes, controller,
+                         keep_cases, ranking_kpi, confidence, time.perf_counter() - started,
+                         executor)
+    comparison.meta["invariants_checked"] = check  # in the manifest: was --check on?
+    return comparison
 
 
