@@ -32,10 +32,11 @@ test: $(STAMP)
 	AFTERSALES_FAST=1 $(BIN)/python -m pytest -n $(JOBS) --dist loadgroup -q --nbmake tests notebooks
 
 # JupyterLab on notebooks/ at http://127.0.0.1:8888 (Ctrl-C stops it); PORT=8890 to choose.
+# As root (a container), JupyterLab refuses to start without --allow-root: pass it only then.
 notebooks: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[notebooks]'
 	$(BIN)/jupyter lab --ip=127.0.0.1 --no-browser $(if $(PORT),--port $(PORT)) \
-		--ServerApp.root_dir=notebooks
+		$(if $(filter 0,$(shell id -u)),--allow-root) --ServerApp.root_dir=notebooks
 
 lint: $(STAMP)
 	$(BIN)/ruff check sim tests benchmarks

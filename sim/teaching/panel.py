@@ -60,7 +60,7 @@ class TradeoffPanel:
         The result of the latest run.
     """
 
-    def __init__(self, designs: Sequence[str] = DESIGNS, replications: int = 5,
+    def __init__(self, designs: Sequence[str] = DESIGNS, replications: int = 3,
                  seed: int | None = None) -> None:
         import ipywidgets as w
 
@@ -118,7 +118,7 @@ class TradeoffPanel:
         return result
 
 
-def tradeoff_panel(designs: Sequence[str] = DESIGNS, replications: int = 5,
+def tradeoff_panel(designs: Sequence[str] = DESIGNS, replications: int = 3,
                    seed: int | None = None) -> TradeoffPanel:
     """A :class:`TradeoffPanel` (display its ``widget``)."""
     return TradeoffPanel(designs, replications, seed)

@@ -5,7 +5,8 @@ carrier's fee and who pays it, the platform's first-time fix and visit fee, the 
 answer rate, the chatbot's containment and a promotion peak), turns them into dotted-key
 overrides of the ``ai_chatbot`` scenario (the four pure designs and a chatbot design, every
 design's ``extends`` resolved so a lever reaches only the design it names), runs
-:func:`sim.compare` and returns the headline table, the ranking sentences and the figures.
+:func:`sim.compare` on a small comparison (:data:`HORIZON`, three replications by default) and
+returns the headline table, the ranking sentences and the figures.
 The keys are the dashboard's (:mod:`sim.dashboard.levers`); every value goes through the
 scenario loader, so a bad one is a :class:`~sim.config.ScenarioError` naming its key.
 """
@@ -26,6 +27,8 @@ from . import replications as _replications
 SCENARIO = "ai_chatbot"
 DESIGNS = ("self_built", "third_party_logistics", "third_party_service", "community",
            "chatbot_warm")
+#: The small comparison's horizon: one measured week after the scenario's week of warm-up.
+HORIZON = "14d"
 
 
 @dataclass(frozen=True)
@@ -156,8 +159,8 @@ class ProgressExecutor(cf.Executor):
 
 
 def tradeoffs(values: Mapping[str, Any] | None = None, designs: Sequence[str] = DESIGNS,
-              replications: int = 5, seed: int | None = None,
-              executor: cf.Executor | None = None) -> Tradeoff:
+              replications: int = 3, seed: int | None = None,
+              executor: cf.Executor | None = None, horizon: str | None = HORIZON) -> Tradeoff:
     """Run the small comparison for lever ``values`` (missing levers keep :data:`DEFAULTS`).
 
     Parameters
@@ -172,6 +175,9 @@ def tradeoffs(values: Mapping[str, Any] | None = None, designs: Sequence[str] = 
         Master seed (default the scenario's): the same seed gives the same table.
     executor : concurrent.futures.Executor, optional
         Where the runs go (:class:`ProgressExecutor` for a progress bar).
+    horizon : str, optional
+        ``run.horizon`` of the small comparison (default :data:`HORIZON`; None: the
+        scenario's own). Fast mode shortens it further.
 
     Returns
     -------
@@ -182,9 +188,10 @@ def tradeoffs(values: Mapping[str, Any] | None = None, designs: Sequence[str] = 
 
     values = {**DEFAULTS, **dict(values or {})}
     raw = read(SCENARIO)
-    base = load(raw)
+    run = {"run.horizon": horizon} if horizon is not None else {}
+    base = load(raw, run)
     changes = overrides(values, raw, warmup=f"{base.run.warmup:g}h")
-    scenario = load(raw, changes)
+    scenario = load(raw, {**run, **changes})
     cmp = compare(scenario, replications=_replications(replications), seed=seed,
                   designs=list(designs), executor=executor, progress=False)
     kpis = ["cost_per_case", "first_response_mean_min", "resolution_time_mean_h",
@@ -194,6 +201,6 @@ def tradeoffs(values: Mapping[str, Any] | None = None, designs: Sequence[str] = 
     return Tradeoff(values, changes, cmp, table, ranking_sentences(cmp))
 
 
-def runs_needed(designs: Sequence[str] = DESIGNS, replications: int = 5) -> int:
+def runs_needed(designs: Sequence[str] = DESIGNS, replications: int = 3) -> int:
     """How many simulation runs one :func:`tradeoffs` call makes (for a progress bar)."""
     return len(designs) * _replications(replications)
