@@ -45,6 +45,7 @@ def test_unknown_key_names_the_dotted_key_and_suggests(tmp_path):
     ("[]", "non-empty"), ("[1, 1]", "without repeats"),
     ('{ dist = "uniform", min = 1 }', "uniform needs"), ('{ range = "1..3", levls = 2 }',
                                                           "unknown key"),
+    ('{ dist = "nope" }', "one of exponential"),  # found by the long sweep fuzz profile
 ])
 def test_bad_factors_are_errors_naming_the_key(tmp_path, factor, allowed):
     path = _write(tmp_path, f'scenario = "validation/mmc"\n[factors]\n"{AGENTS}" = {factor}\n')

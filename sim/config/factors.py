@@ -161,7 +161,7 @@ def parse_range(text: str, key: str, integer: bool | None = None, grid: int = 0)
 def _table(raw: dict, key: str) -> Factor:
     if "dist" in raw:
         params = [v for k, v in raw.items() if k != "dist"]
-        if isinstance(params and params[0], list):
+        if params and isinstance(params[0], list):  # {dist = "x"} alone: parse_dist says why
             params = params[0]
         duration = any(isinstance(v, str) for v in params)
         dist = parse_dist(raw, key, duration)
