@@ -106,3 +106,13 @@ def test_the_rule_catches_figures_and_spares_names():
     for text in ("costs 40.7 CNY", "a 95% interval", "with 10 replications", "3x the orders",
                  "# Tour 2", "Double 12", "`run.replications = 10`", "`40.7`"):
         assert figures_in(text), text
+
+
+def test_make_test_runs_the_notebooks_in_fast_mode_with_widgets_installed():
+    makefile = (NOTEBOOKS.parent / "Makefile").read_text()
+    test_recipe = makefile.split("\ntest:", 1)[1].split("\n\n", 1)[0]
+    assert "AFTERSALES_FAST=1" in test_recipe and "--nbmake" in test_recipe
+    assert "notebooks" in test_recipe
+    stamp = makefile.split("$(STAMP): pyproject.toml", 1)[1].split("\n\n", 1)[0]
+    assert "widgets" in stamp                       # ipywidgets, for notebook 02
+    assert "--ip=127.0.0.1" in makefile.split("\nnotebooks:", 1)[1].split("\n\n", 1)[0]
