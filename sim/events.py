@@ -45,4 +45,4 @@ class Schedule:
 
     def scenario_at(self, time: float) -> Any:
         """The scenario with the events in force at ``time`` applied."""
-        return self._scenarios[bisect.bisect_right(self._starts, time) - 1]
+        return self._scenarios[max(bisect.bisect_right(self._starts, time) - 1, 0)]

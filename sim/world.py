@@ -88,6 +88,8 @@ class World:
 
     def start(self) -> None:
         """Start providers' processes and the hourly monitor."""
+        if self.events:
+            self._switch(self.events.scenario_at(0.0))  # an event may start at time 0
         for provider in self._all:
             provider.start()
         self.env.process(self._sample())
@@ -111,13 +113,15 @@ class World:
         # At each moment an event starts or ends, hand changed parameters to their providers.
         for t in self.events.times:
             yield self.env.timeout(t - self.env.now)
-            scenario = self.events.scenario_at(t)
-            design = scenario.designs[self.design.name]
-            for provider in self._all:
-                params = self._params(design, self._layer[id(provider)])
-                if params is not provider.params:
-                    provider.apply_params(params)
-            self.scenario, self.design = scenario, design
+            self._switch(self.events.scenario_at(t))
+
+    def _switch(self, scenario: Scenario) -> None:
+        design = scenario.designs[self.design.name]
+        for provider in self._all:
+            params = self._params(design, self._layer[id(provider)])
+            if params is not provider.params:
+                provider.apply_params(params)
+        self.scenario, self.design = scenario, design
 
     def finish(self) -> None:
         """Let providers book their staffed-time costs."""

@@ -85,6 +85,17 @@ def test_carrier_capacity_drops_inside_the_window_and_is_restored_after():
     assert (calm["picked_up_at"] <= cases["picked_up_at"]).all()
 
 
+def test_an_event_from_time_zero_is_in_force_from_the_first_case():
+    first = {**OUTAGE_EVENT, "start": "0h", "end": "2d"}
+    cases = run_once(_returns([first])).cases
+    approved = cases["created"].to_numpy() + HANDLE_H
+    expected = _replay(approved, lambda day: OUTAGE if day < 2 else CAPACITY)
+    np.testing.assert_allclose(cases["picked_up_at"], expected, rtol=0, atol=1e-9)
+    world = simulate(_centre([{**ABSENCE, "start": "0h", "end": "1d"}]), replication=0)
+    duty = dict(zip(world.monitor.times, world.monitor.on_duty["contact:agents"], strict=True))
+    assert (duty[0.0], duty[23.0], duty[24.0]) == (1, 1, 3)
+
+
 def _centre(events: list[dict]) -> sim.Scenario:
     table = contact_centre_table(8.0, 3, 15.0, horizon_h=120.0, warmup_h=0.0, seed=5)
     table["run"]["drain"] = "2d"
