@@ -20,6 +20,7 @@ from .config.vocab import CASE_TYPES, CHANNELS, TERMINAL_CODE
 from .demand import CaseTable
 from .journeys import JOURNEYS, run_case
 from .journeys import load_all as load_journeys
+from .processes import start_on
 from .streams import Streams
 from .world import World
 
@@ -108,11 +109,20 @@ def _run_without_gc_pauses(env, until: float) -> None:
 
 
 def _arrivals(world: World) -> Generator:
+    """Start each case at its creation time.
+
+    A later case starts on the very timeout this process waits on (one event per case, not a
+    timeout plus a process start); it takes its first step before this process creates the
+    next case's timeout.
+    """
     env = world.env
     for case, created in enumerate(world.cases.created):
         if created > env.now:
-            yield env.timeout(created - env.now)
-        env.process(run_case(world, case))
+            wake = env.timeout(created - env.now)
+            start_on(env, run_case(world, case), wake)
+            yield wake
+        else:
+            env.process(run_case(world, case))
 
 
 def case_frame(world: World) -> pd.DataFrame:

@@ -38,6 +38,7 @@ import numpy as np
 
 from ..config.distributions import Dist
 from ..config.fields import dist, duration, number, probability
+from ..processes import start_after
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -127,7 +128,7 @@ class Tracker:
                 rec = self.world.records
                 return (self.env.now >= known_at or self._refunded(case)
                         or not math.isnan(rec["replacement_shipped_at"][case]))
-        self.env.process(self._watch(case, handed + policy.parcel_expected, arrived))
+        self._start_watch(case, handed + policy.parcel_expected, arrived)
 
     def watch_refund(self, case: int, handed: float) -> None:
         """Start the consumer's watch of the refund of a return handed over at ``handed``."""
@@ -135,7 +136,7 @@ class Tracker:
         if policy.wismo_probability <= 0 or policy.wismo_max_contacts == 0:
             return
         due = handed + policy.parcel_expected + policy.refund_expected
-        self.env.process(self._watch(case, due, lambda: self._refunded(case)))
+        self._start_watch(case, due, lambda: self._refunded(case))
 
     def _refunded(self, case: int) -> bool:
         at = self.world.records["refund_at"][case]
@@ -146,9 +147,13 @@ class Tracker:
         now = self.env.now
         return any(now - window < t <= now for t in self._visible.get(case, ()))
 
-    def _watch(self, case: int, first_check: float, arrived) -> Generator:
+    def _start_watch(self, case: int, first_check: float, arrived) -> None:
+        # The watch starts on its first check's timeout: one event, not a start and a wait.
+        start_after(self.env, self._watch(case, arrived), max(first_check - self.env.now, 0.0))
+
+    def _watch(self, case: int, arrived) -> Generator:
+        """The consumer's checks, from the first one (see the module docstring)."""
         world, policy, rec = self.world, self.world.scenario.policy, self.world.records
-        yield self.env.timeout(max(first_check - self.env.now, 0.0))
         while (not arrived() and rec["terminal"][case] == 0
                and rec["wismo_contacts"][case] < policy.wismo_max_contacts):
             k = self._checks.get(case, 0)
