@@ -20,8 +20,7 @@ def _cases(ctx: Context) -> float:
 @kpi("queued_share", "share", "Share of cases whose first contact attempt had to wait.",
      "no cases", better="min")
 def _queued_share(ctx: Context) -> float:
-    attempted = ctx.cases[ctx.cases["attempts"] > 0]
-    return _mean(attempted["queued"])
+    return _mean(ctx.col("queued")[ctx.col("attempts") > 0])
 
 
 @kpi("first_response_mean_min", "min", "Mean wait of the first answered contact (zeros "

@@ -14,11 +14,10 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import numpy as np
-import pandas as pd
 
 from ..config.units import MINUTE
 from ..config.vocab import RETURN_TYPES
-from .kpis import Context, _mean, _ratio, kpi
+from .kpis import Context, _dropna, _mean, _ratio, _sum, kpi
 
 #: Channel groups of the response-speed indicator: phone, chat, and the asynchronous
 #: channels (tickets, and forum posts, which reach the platform as tickets).
@@ -27,33 +26,33 @@ CHANNEL_GROUPS = {"phone": ("phone",), "chat": ("chat",), "async": ("ticket",)}
 GUARANTEE_TYPES = (*RETURN_TYPES, "repair")
 
 
-def _of_type(cases: pd.DataFrame, *types: str) -> pd.DataFrame:
-    return cases[cases["case_type"].astype(str).isin(types)]
-
-
-def _presale(ctx: Context, group: str | None = None) -> pd.DataFrame:
-    cases = _of_type(ctx.cases, "presale")
+def _presale(ctx: Context, group: str | None = None) -> np.ndarray:
+    """Which cases in scope are pre-sale questions (on ``group``'s channels)."""
+    presale = ctx.mask("case_type", "presale")
     if group is not None:
-        cases = cases[cases["channel"].astype(str).isin(CHANNEL_GROUPS[group])]
-    return cases
+        presale = presale & ctx.mask("channel", *CHANNEL_GROUPS[group])
+    return presale
 
 
-def _column_sum(cases: pd.DataFrame, column: str) -> float:
-    return float(cases[column].sum()) if column in cases else float("nan")
+def _column_sum(ctx: Context, column: str, where: np.ndarray | None = None) -> float:
+    """Sum of ``column`` over the cases ``where`` selects (NaN when not recorded)."""
+    if not ctx.has(column):
+        return float("nan")
+    values = ctx.col(column)
+    return _sum(values if where is None else values[where])
 
 
 # --- pre-sale consultation --------------------------------------------------------------------
 def _response(group: str, scale: float) -> Callable[[Context], float]:
     def response(ctx: Context) -> float:
-        cases = _presale(ctx, group)
-        return _mean((cases["first_response_at"] - cases["created"]).dropna()) / scale
+        return _mean(ctx.elapsed("first_response_at", _presale(ctx, group))) / scale
 
     return response
 
 
 def _contacts(group: str) -> Callable[[Context], float]:
     def contacts(ctx: Context) -> float:
-        return float(len(_presale(ctx, group)))
+        return float(np.count_nonzero(_presale(ctx, group)))
 
     return contacts
 
@@ -75,16 +74,18 @@ for _group, (_unit, _scale) in {"phone": ("min", MINUTE), "chat": ("min", MINUTE
      "to ask again: an agent's miss, a wrong peer answer, a bot's wrong answer).",
      "no pre-sale question was answered", better="max")
 def _accuracy(ctx: Context) -> float:
-    cases = _presale(ctx)
-    return 1.0 - _ratio(_column_sum(cases, "wrong_answers"), _column_sum(cases, "answers"))
+    presale = _presale(ctx)
+    return 1.0 - _ratio(_column_sum(ctx, "wrong_answers", presale),
+                        _column_sum(ctx, "answers", presale))
 
 
 @kpi("presale_courtesy_rate", "share", "1 - answers the consumer found discourteous / answers "
      "given to pre-sale questions (the attitude of the agent, bot or peer who answered).",
      "no pre-sale question was answered", better="max")
 def _courtesy(ctx: Context) -> float:
-    cases = _presale(ctx)
-    return 1.0 - _ratio(_column_sum(cases, "discourteous"), _column_sum(cases, "answers"))
+    presale = _presale(ctx)
+    return 1.0 - _ratio(_column_sum(ctx, "discourteous", presale),
+                        _column_sum(ctx, "answers", presale))
 
 
 # --- in-sale tracking ------------------------------------------------------------------------
@@ -92,12 +93,11 @@ def _courtesy(ctx: Context) -> float:
      "exchanges: from the hand-over to logistics to receipt at the warehouse, and from "
      "shipping a replacement to its delivery.", "no parcel delivered", better="min")
 def _transit(ctx: Context) -> float:
-    cases = ctx.cases
     legs = []
     for start, end in (("picked_up_at", "goods_received_at"),
                        ("replacement_shipped_at", "replacement_at")):
-        if start in cases:
-            legs.append((cases[end] - cases[start]).dropna().to_numpy(dtype=float))
+        if ctx.has(start):
+            legs.append(_dropna(ctx.since(end, start)))
     return _mean(np.concatenate(legs)) if legs else float("nan")
 
 
@@ -105,17 +105,16 @@ def _transit(ctx: Context) -> float:
      "scans expected, over every parcel leg (a scan is missing, or late when it came after "
      "the provider's promised lag).", "no parcel was tracked", better="max")
 def _tracking(ctx: Context) -> float:
-    cases = ctx.cases
-    expected = _column_sum(cases, "scans_expected")
-    bad = _column_sum(cases, "scans_missing") + _column_sum(cases, "scans_late")
+    expected = _column_sum(ctx, "scans_expected")
+    bad = _column_sum(ctx, "scans_missing") + _column_sum(ctx, "scans_late")
     return 1.0 - _ratio(bad, expected)
 
 
 @kpi("wismo_contact_rate", "count", "'Where is my parcel / refund' contacts per return or "
      "exchange that sent goods back.", "no goods sent back", better="min")
 def _wismo(ctx: Context) -> float:
-    sent = ctx.cases[ctx.cases["return_sent"].astype(bool)]
-    return _ratio(_column_sum(sent, "wismo_contacts"), len(sent))
+    sent = ctx.col("return_sent").astype(bool)
+    return _ratio(_column_sum(ctx, "wismo_contacts", sent), np.count_nonzero(sent))
 
 
 @kpi("guarantee_kept_rate", "share", "Returns, exchanges and repairs closed with their remedy "
@@ -124,19 +123,16 @@ def _wismo(ctx: Context) -> float:
      "guarantees as the consumer lives them).", "no closed return, exchange or repair",
      better="max")
 def _guarantee(ctx: Context) -> float:
-    closed = _of_type(ctx.closed, *GUARANTEE_TYPES)
-    target = ctx.scenario.policy.sla_hours(closed["case_type"])
-    kept = ((closed["terminal"].astype(str) == "resolved")
-            & (closed["closed_at"] - closed["created"] <= target)
-            & closed["statutory_met"].astype(bool))
-    return _mean(kept)
+    closed = ctx.closed_mask & ctx.mask("case_type", *GUARANTEE_TYPES)
+    kept = (ctx.resolved_mask & (ctx.since("closed_at", "created") <= ctx.sla_target)
+            & ctx.col("statutory_met").astype(bool))
+    return _mean(kept[closed])
 
 
 # --- after-sale rights protection -------------------------------------------------------------
 @kpi("complaint_handling_mean_h", "h", "Mean time from lodging a complaint to its closure, "
      "over closed complaints.", "no complaint closed", better="min")
 def _complaint_handling(ctx: Context) -> float:
-    cases = ctx.cases
-    if "complaint_at" not in cases:
+    if not ctx.has("complaint_at"):
         return float("nan")
-    return _mean((cases["complaint_closed_at"] - cases["complaint_at"]).dropna())
+    return _mean(_dropna(ctx.since("complaint_closed_at", "complaint_at")))

@@ -11,79 +11,75 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import numpy as np
+import pandas as pd
 
 from ..config.vocab import CASE_TYPES, TERMINAL_STATES
-from .kpis import Context, _elapsed, _mean, _p90, _ratio, _resolved, kpi
+from .kpis import Context, _dropna, _mean, _p90, _ratio, kpi
 
 
 # --- time ------------------------------------------------------------------------------------
 @kpi("resolution_time_mean_h", "h", "Mean time from the request to closure of resolved cases.",
      "no case resolved", better="min")
 def _resolution_mean(ctx: Context) -> float:
-    return _mean(_elapsed(_resolved(ctx.cases), "closed_at"))
+    return _mean(ctx.elapsed("closed_at", ctx.resolved_mask))
 
 
 @kpi("resolution_time_p90_h", "h", "90th percentile of the resolution time of resolved cases.",
      "no case resolved", better="min")
 def _resolution_p90(ctx: Context) -> float:
-    return _p90(_elapsed(_resolved(ctx.cases), "closed_at"))
+    return _p90(ctx.elapsed("closed_at", ctx.resolved_mask))
 
 
 @kpi("refund_time_mean_h", "h", "Mean time from the request to the refund, over refunded "
      "cases.", "no refund in the run (e.g. no returns)", better="min")
 def _refund_time(ctx: Context) -> float:
-    return _mean(_elapsed(ctx.cases, "refund_at"))
+    return _mean(ctx.elapsed("refund_at"))
 
 
 @kpi("repair_turnaround_mean_h", "h", "Mean time from the request to completed field service, "
      "over repair cases served.", "no repair completed in the run", better="min")
 def _repair_turnaround(ctx: Context) -> float:
-    repairs = ctx.cases[ctx.cases["case_type"].astype(str) == "repair"]
-    return _mean(_elapsed(repairs, "service_done_at"))
+    return _mean(ctx.elapsed("service_done_at", ctx.mask("case_type", "repair")))
 
 
 @kpi("sla_attainment", "share", "Closed cases resolved within their case type's service "
      "target (policy.sla) of the request / closed cases (not censored). Statutory deadlines: "
      "statutory_compliance.", "no closed case", better="max")
 def _sla_attainment(ctx: Context) -> float:
-    closed = ctx.closed
-    target = ctx.scenario.policy.sla_hours(closed["case_type"])
-    quick = (closed["terminal"].astype(str) == "resolved") & (
-        closed["closed_at"] - closed["created"] <= target)
-    return _mean(quick)
+    quick = ctx.resolved_mask & (ctx.since("closed_at", "created") <= ctx.sla_target)
+    return _mean(quick[ctx.closed_mask])
 
 
 @kpi("statutory_compliance", "share", "Cases with a statutory deadline that met every deadline "
      "/ cases with a statutory deadline.", "no statutory deadline applied (e.g. no returns)",
      better="max")
 def _statutory(ctx: Context) -> float:
-    applicable = ctx.cases[ctx.cases["statutory_applicable"].astype(bool)]
-    return _mean(applicable["statutory_met"])
+    return _mean(ctx.col("statutory_met")[ctx.col("statutory_applicable").astype(bool)])
 
 
 # --- satisfaction ----------------------------------------------------------------------------
 @kpi("csat_mean", "1-5", "Mean expected rating of closed cases (sim.outcomes.satisfaction).",
      "no closed case", better="max")
 def _csat_mean(ctx: Context) -> float:
-    return _mean(ctx.scored["csat"].dropna())
+    return _mean(_dropna(ctx.score("csat")))
 
 
 @kpi("csat_top_box", "share", "Mean P(top box) of closed cases (expected top-box share).",
      "no closed case", better="max")
 def _csat_top(ctx: Context) -> float:
-    return _mean(ctx.scored["p_top_box"].dropna())
+    return _mean(_dropna(ctx.score("p_top_box")))
 
 
 @kpi("repurchase_rate", "share", "Mean repurchase probability of closed cases (TARP table).",
      "no closed case", better="max")
 def _repurchase(ctx: Context) -> float:
-    return _mean(ctx.scored["repurchase"].dropna())
+    return _mean(_dropna(ctx.score("repurchase")))
 
 
 @kpi("csat_mean_complained", "1-5", "Mean CSAT of closed cases that raised a complaint.",
      "no complaint", better="max")
 def _csat_complained(ctx: Context) -> float:
-    return _mean(ctx.scored.loc[ctx.cases["complaint"].astype(bool), "csat"].dropna())
+    return _mean(_dropna(ctx.score("csat")[ctx.col("complaint").astype(bool)]))
 
 
 # --- contact quality, complaints, logistics ----------------------------------------------------
@@ -92,10 +88,11 @@ def _csat_complained(ctx: Context) -> float:
      "unresolved, abandoned or blocked (resolved, or withdrawn by the consumer's own choice) / "
      "closed cases with at least one contact.", "no closed case was answered", better="max")
 def _fcr(ctx: Context) -> float:
-    answered = ctx.closed[ctx.closed["contacts"] > 0]
-    ended_well = answered["terminal"].astype(str).isin(("resolved", "withdrawn"))
-    first = ended_well & (answered["contacts"] == 1) & ~answered["complaint"].astype(bool)
-    return _mean(first)
+    contacts = ctx.col("contacts")
+    answered = ctx.closed_mask & (contacts > 0)
+    ended_well = ctx.mask("terminal", "resolved", "withdrawn")
+    first = ended_well & (contacts == 1) & ~ctx.col("complaint").astype(bool)
+    return _mean(first[answered])
 
 
 @kpi("complaint_rate", "share", "Cases that raised a complaint / cases.", "no cases", better="min")
@@ -107,22 +104,21 @@ def _complaint_rate(ctx: Context) -> float:
      "over closed complaints (the consumer's wait for a remedy).", "no complaint closed",
      better="min")
 def _complaint_time(ctx: Context) -> float:
-    return _mean(_elapsed(ctx.cases[ctx.cases["complaint"].astype(bool)],
-                          "complaint_closed_at"))
+    return _mean(ctx.elapsed("complaint_closed_at", ctx.col("complaint").astype(bool)))
 
 
 @kpi("complaint_resolution_rate", "share", "Closed complaints that put the case right "
      "(recovered) / closed complaints.", "no complaint closed", better="max")
 def _complaint_resolution(ctx: Context) -> float:
-    c = ctx.cases[ctx.cases["complaint"].astype(bool) & ctx.cases["complaint_closed_at"].notna()]
-    return _mean(c["recovered"])
+    closed = ctx.col("complaint").astype(bool) & ~np.isnan(ctx.col("complaint_closed_at"))
+    return _mean(ctx.col("recovered")[closed])
 
 
 @kpi("parcel_loss_rate", "share", "Closed cases whose goods were sent back but never reached "
      "the seller / closed cases that sent goods back.", "no goods sent back", better="min")
 def _parcel_loss(ctx: Context) -> float:
-    sent = ctx.closed[ctx.closed["return_sent"].astype(bool)]
-    return _mean(sent["goods_received_at"].isna())
+    sent = ctx.closed_mask & ctx.col("return_sent").astype(bool)
+    return _mean(np.isnan(ctx.col("goods_received_at"))[sent])
 
 
 @kpi("channels_offered", "count", "Contact channels a consumer could reach in the design: "
@@ -137,14 +133,23 @@ def _channels_offered(ctx: Context) -> float:
      "counting as the forum (1 when everyone used one channel, k when k channels were used "
      "equally).", "no case was answered", better="max")
 def _channels_used(ctx: Context) -> float:
-    cases = ctx.cases
-    answered = cases[cases["first_response_at"].notna() | cases["first_wait_h"].notna()]
-    if not len(answered):
+    answered = ~np.isnan(ctx.col("first_response_at")) | ~np.isnan(ctx.col("first_wait_h"))
+    if not answered.any():
         return float("nan")
-    channel = answered["channel"].astype(str).where(
-        ~answered["community_answered"].astype(bool), "forum")
-    shares = channel.value_counts(normalize=True).to_numpy(dtype=float)
-    shares = shares[shares > 0]
+    channel = ctx.cases["channel"]
+    if not isinstance(channel.dtype, pd.CategoricalDtype):
+        channel = channel.astype(str).astype("category")
+    names = [str(c) for c in channel.cat.categories]
+    codes = channel.cat.codes.to_numpy().astype(np.int64)
+    forum = names.index("forum") if "forum" in names else len(names)
+    codes = np.where(ctx.col("community_answered").astype(bool), forum, codes)[answered]
+    codes = codes[codes >= 0]  # no channel recorded: left out, as value_counts drops NaN
+    if not codes.size:
+        return float("nan")
+    # Counts of each channel as value_counts gives them (largest first), then their shares.
+    counts = np.bincount(codes)
+    counts = np.sort(counts[counts > 0], kind="stable")[::-1]
+    shares = counts / counts.sum()
     return float(np.exp(-(shares * np.log(shares)).sum()))
 
 
@@ -177,7 +182,7 @@ def _pool_utilisation(ctx: Context, counted: Callable[[str], bool]) -> float:
 # --- terminal states --------------------------------------------------------------------------
 def _state_share(state: str) -> Callable[[Context], float]:
     def share(ctx: Context) -> float:
-        return _mean(ctx.cases["terminal"].astype(str) == state)
+        return _mean(ctx.mask("terminal", state))
 
     return share
 
@@ -193,17 +198,15 @@ for _state in TERMINAL_STATES[1:]:
 # --- per case type ----------------------------------------------------------------------------
 def _csat_of(case_type: str) -> Callable[[Context], float]:
     def csat(ctx: Context) -> float:
-        mask = ctx.cases["case_type"].astype(str) == case_type
-        return _mean(ctx.scored.loc[mask, "csat"].dropna())
+        return _mean(_dropna(ctx.score("csat")[ctx.mask("case_type", case_type)]))
 
     return csat
 
 
 def _resolution_of(case_type: str) -> Callable[[Context], float]:
     def resolution(ctx: Context) -> float:
-        resolved = _resolved(ctx.cases)
-        return _mean(_elapsed(resolved[resolved["case_type"].astype(str) == case_type],
-                              "closed_at"))
+        return _mean(ctx.elapsed("closed_at",
+                                 ctx.resolved_mask & ctx.mask("case_type", case_type)))
 
     return resolution
 

@@ -32,6 +32,7 @@ import numpy as np
 import pandas as pd
 
 from ..records import RunSummary
+from .codes import is_in, per_category
 from .ledger import in_scope_costs
 from .satisfaction import score_cases
 
@@ -84,6 +85,9 @@ class Context:
     """What KPI functions read: the cases in scope, the ledger, the scenario, a run summary.
 
     Nothing else: KPIs are a pure function of what a run produced, never of the live world.
+    KPI functions read columns as numpy arrays (:meth:`col`) under boolean masks
+    (:meth:`mask`, :attr:`closed_mask`, ...), each computed once per context, rather than
+    cutting row subsets out of the whole table.
     """
 
     cases: pd.DataFrame
@@ -91,6 +95,7 @@ class Context:
     scenario: object
     summary: RunSummary
     _values: dict = field(default_factory=dict, repr=False)
+    _cache: dict = field(default_factory=dict, repr=False)
 
     @cached_property
     def scored(self) -> pd.DataFrame:
@@ -108,7 +113,63 @@ class Context:
     @cached_property
     def closed(self) -> pd.DataFrame:
         """Cases in scope that reached a terminal state before the run stopped."""
-        return self.cases[~self.cases["terminal"].astype(str).isin(("open", "censored"))]
+        return self.cases[self.closed_mask]
+
+    @cached_property
+    def closed_mask(self) -> np.ndarray:
+        """Which cases in scope reached a terminal state before the run stopped."""
+        return ~self.mask("terminal", "open", "censored")
+
+    @cached_property
+    def resolved_mask(self) -> np.ndarray:
+        """Which cases in scope ended ``resolved``."""
+        return self.mask("terminal", "resolved")
+
+    @cached_property
+    def sla_target(self) -> np.ndarray:
+        """The service target (h) of each case in scope (``policy.sla`` by case type)."""
+        return per_category(self.cases["case_type"], self.scenario.policy.sla, np.inf)
+
+    def has(self, column: str) -> bool:
+        """Whether the run recorded ``column``."""
+        return column in self.cases
+
+    def col(self, column: str) -> np.ndarray:
+        """Column ``column`` of the cases in scope as a numpy array (converted once)."""
+        key = ("col", column)
+        if key not in self._cache:
+            self._cache[key] = self.cases[column].to_numpy()
+        return self._cache[key]
+
+    def mask(self, column: str, *values: str) -> np.ndarray:
+        """Which cases in scope have one of ``values`` in categorical ``column``."""
+        key = ("mask", column, values)
+        if key not in self._cache:
+            self._cache[key] = is_in(self.cases[column], *values)
+        return self._cache[key]
+
+    def elapsed(self, column: str, where: np.ndarray | None = None) -> np.ndarray:
+        """Hours from the request (case creation) to ``column`` where it is set, over the
+        cases ``where`` selects (all by default)."""
+        since = self.since(column, "created")
+        if where is not None:
+            since = since[where]
+        return since[~np.isnan(since)]
+
+    def since(self, column: str, start: str) -> np.ndarray:
+        """``column - start`` for every case in scope (NaN where either is unset)."""
+        key = ("since", column, start)
+        if key not in self._cache:
+            self._cache[key] = (self.col(column).astype(float, copy=False)
+                                - self.col(start).astype(float, copy=False))
+        return self._cache[key]
+
+    def score(self, column: str) -> np.ndarray:
+        """Column ``column`` of :attr:`scored` as a numpy array."""
+        key = ("score", column)
+        if key not in self._cache:
+            self._cache[key] = self.scored[column].to_numpy()
+        return self._cache[key]
 
     def value(self, name: str) -> float:
         """KPI ``name`` of this run (computed once)."""
@@ -132,13 +193,15 @@ def _p90(values: pd.Series | np.ndarray) -> float:
     return float(np.percentile(values, 90)) if values.size else float("nan")
 
 
-def _elapsed(cases: pd.DataFrame, column: str) -> pd.Series:
-    """Hours from the request (case creation) to ``column``, where ``column`` is set."""
-    return (cases[column] - cases["created"]).dropna()
+def _dropna(values: np.ndarray) -> np.ndarray:
+    values = np.asarray(values, dtype=float)
+    return values[~np.isnan(values)]
 
 
-def _resolved(cases: pd.DataFrame) -> pd.DataFrame:
-    return cases[cases["terminal"].astype(str) == "resolved"]
+def _sum(values: np.ndarray) -> float:
+    """Sum as pandas' ``Series.sum`` gives it (NaN skipped)."""
+    values = np.asarray(values)
+    return float(np.nansum(values) if values.dtype.kind == "f" else values.sum())
 
 
 def in_scope(cases: pd.DataFrame, scenario) -> pd.DataFrame:

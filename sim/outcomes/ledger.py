@@ -24,18 +24,19 @@ import pandas as pd
 
 from ..config.outcomes import SatisfactionParams
 from ..records import COST_KINDS
+from .codes import as_str, is_in
 
 
 def totals_by_kind(ledger: pd.DataFrame) -> pd.Series:
     """Total amount per cost kind (``fixed``, ``variable``, ``penalty``; zeros included)."""
-    sums = ledger.groupby(ledger["kind"].astype(str))["amount"].sum()
+    sums = ledger.groupby(as_str(ledger["kind"]))["amount"].sum()
     return pd.Series({k: float(sums.get(k, 0.0)) for k in COST_KINDS}, name="amount")
 
 
 def totals_by_component(ledger: pd.DataFrame) -> pd.DataFrame:
     """Amount and hours per component and kind, largest amount first."""
-    table = (ledger.assign(component=ledger["component"].astype(str),
-                           kind=ledger["kind"].astype(str))
+    table = (ledger.assign(component=as_str(ledger["component"]),
+                           kind=as_str(ledger["kind"]))
              .groupby(["component", "kind"], as_index=False)[["amount", "hours"]].sum())
     return table.sort_values("amount", ascending=False, ignore_index=True)
 
@@ -95,7 +96,7 @@ def in_scope_weights(ledger: pd.DataFrame, case_ids: np.ndarray, warmup: float,
     share = (horizon - warmup) / horizon if horizon > 0 else 1.0
     caseless = ledger["case"] < 0
     own = ledger["case"].isin(np.asarray(case_ids))
-    fixed_rows = ledger["kind"].astype(str) == "fixed"
+    fixed_rows = is_in(ledger["kind"], "fixed")
     return np.where(caseless | fixed_rows, share, np.where(own, 1.0, 0.0))
 
 
@@ -120,8 +121,8 @@ def in_scope_breakdown(ledger: pd.DataFrame, case_ids: np.ndarray, warmup: float
         return pd.DataFrame({"component": pd.Series(dtype=str), "kind": pd.Series(dtype=str),
                              "amount": pd.Series(dtype=float)})
     weight = in_scope_weights(ledger, case_ids, warmup, horizon)
-    weighted = pd.DataFrame({"component": ledger["component"].astype(str),
-                             "kind": ledger["kind"].astype(str),
+    weighted = pd.DataFrame({"component": as_str(ledger["component"]),
+                             "kind": as_str(ledger["kind"]),
                              "amount": ledger["amount"].to_numpy(dtype=float) * weight})
     return weighted.groupby(["component", "kind"], as_index=False, sort=True)["amount"].sum()
 
@@ -181,7 +182,7 @@ def reconcile(ledger: pd.DataFrame, n_cases: int, rates: dict[str, float],
     if ((ledger["case"] >= 0) & (ledger["hours"] != 0)).any():
         problems.append("case entries carry staffed hours")
     staffed = ledger[(ledger["case"] == -1) & (ledger["hours"] > 0)]
-    hours = staffed.groupby(staffed["component"].astype(str))[["hours", "amount"]].sum()
+    hours = staffed.groupby(as_str(staffed["component"]))[["hours", "amount"]].sum()
     for component, row in hours.iterrows():
         rate = rates.get(component)
         if rate is None:

@@ -59,6 +59,7 @@ import pandas as pd
 from ..config.outcomes import SatisfactionParams
 from ..config.units import DAY
 from ..config.vocab import FIELD_TYPES
+from .codes import is_in, per_category
 
 #: Outcome categories of scored cases, in order.
 OUTCOMES = ("resolved", "rework", "unresolved", "abandoned")
@@ -67,14 +68,21 @@ _LEFT = ("abandoned", "blocked", "withdrawn")
 
 def outcome_category(cases: pd.DataFrame) -> pd.Series:
     """Outcome category of each case (see the module docstring); NaN when censored or open."""
-    terminal = cases["terminal"].astype(str).to_numpy()
+    return pd.Series(pd.Categorical.from_codes(_outcome_codes(cases), OUTCOMES),
+                     index=cases.index, name="outcome")
+
+
+def _outcome_codes(cases: pd.DataFrame) -> np.ndarray:
+    """Index into :data:`OUTCOMES` of each case's outcome; -1 when censored or open."""
+    terminal = cases["terminal"]
+    resolved = is_in(terminal, "resolved")
     rework = (np.asarray(cases["contacts"]) > 1) | (np.asarray(cases["visits"]) > 1)
-    out = np.full(len(cases), None, dtype=object)
-    out[terminal == "resolved"] = "resolved"
-    out[(terminal == "resolved") & rework] = "rework"
-    out[terminal == "unresolved"] = "unresolved"
-    out[np.isin(terminal, _LEFT)] = "abandoned"
-    return pd.Series(pd.Categorical(out, categories=OUTCOMES), index=cases.index, name="outcome")
+    codes = np.full(len(cases), -1, dtype=np.int8)
+    codes[resolved] = OUTCOMES.index("resolved")
+    codes[resolved & rework] = OUTCOMES.index("rework")
+    codes[is_in(terminal, "unresolved")] = OUTCOMES.index("unresolved")
+    codes[is_in(terminal, *_LEFT)] = OUTCOMES.index("abandoned")
+    return codes
 
 
 def wait_multiplier(wait_h: np.ndarray, tolerance_h: np.ndarray, sharp_h: np.ndarray,
@@ -104,7 +112,7 @@ def lateness_days(cases: pd.DataFrame, params: SatisfactionParams) -> np.ndarray
     remedy = np.asarray(cases["refund_at"], dtype=float)
     remedy = np.where(np.isnan(remedy), np.asarray(cases["replacement_at"], dtype=float), remedy)
     late = np.nan_to_num(remedy - created - params.refund_expected, nan=0.0)
-    field = np.isin(cases["case_type"].astype(str).to_numpy(), FIELD_TYPES)
+    field = is_in(cases["case_type"], *FIELD_TYPES)
     done = np.asarray(cases["service_done_at"], dtype=float)
     late_field = np.nan_to_num(done - created - params.repair_expected, nan=0.0)
     late = np.where(field & ~np.isnan(done), late_field, late)
@@ -129,13 +137,14 @@ def score_cases(cases: pd.DataFrame, params: SatisfactionParams, policy) -> pd.D
         Same index as ``cases``; columns ``outcome``, ``p_top_box``, ``csat``,
         ``repurchase`` (NaN for censored and open cases) and ``major``.
     """
-    outcome = outcome_category(cases)
-    oc = outcome.astype(object).to_numpy()
-    scored = outcome.notna().to_numpy()
-    channel = cases["channel"].astype(str).to_numpy()
+    codes = _outcome_codes(cases)
+    outcome = pd.Series(pd.Categorical.from_codes(codes, OUTCOMES), index=cases.index,
+                        name="outcome")
+    scored = codes >= 0
+    channel = cases["channel"]
 
     def per_channel(table: dict, fill: float) -> np.ndarray:
-        return np.array([table.get(c, fill) for c in channel], dtype=float)
+        return per_category(channel, table, fill)
 
     p = per_channel(params.base_top_box, np.nan)
     contacts = np.asarray(cases["contacts"], dtype=float)
@@ -166,8 +175,8 @@ def score_cases(cases: pd.DataFrame, params: SatisfactionParams, policy) -> pd.D
                      params.consumer_paid_fee, 1.0)
     if "csat_factor" in cases:  # a provider's own effect on the case (e.g. community trust)
         p = p * np.asarray(cases["csat_factor"], dtype=float)
-    p = p * np.where(oc == "unresolved", params.unresolved, 1.0)
-    p = p * np.where(oc == "abandoned", params.abandoned, 1.0)
+    p = p * np.where(codes == OUTCOMES.index("unresolved"), params.unresolved, 1.0)
+    p = p * np.where(codes == OUTCOMES.index("abandoned"), params.abandoned, 1.0)
     p = p * np.maximum(params.wait_floor, 1.0 - params.per_day_late * lateness_days(cases, params))
     elapsed = np.asarray(cases["closed_at"], dtype=float) - np.asarray(cases["created"], float)
     bonus = np.asarray(cases["recovered"], dtype=bool) & (elapsed <= params.recovery_sla)
@@ -176,8 +185,8 @@ def score_cases(cases: pd.DataFrame, params: SatisfactionParams, policy) -> pd.D
     csat = params.rating_rest + (params.rating_top - params.rating_rest) * p
 
     major = np.asarray(cases["order_value"], dtype=float) >= params.major_order_value
-    quick = elapsed <= policy.sla_hours(cases["case_type"])
-    resolved = np.isin(oc, ("resolved", "rework"))
+    quick = elapsed <= per_category(cases["case_type"], policy.sla, np.inf)
+    resolved = (codes == OUTCOMES.index("resolved")) | (codes == OUTCOMES.index("rework"))
     minor_row = np.where(resolved, np.where(quick, params.repurchase_quick,
                                             params.repurchase_slow),
                          params.repurchase_unresolved)
