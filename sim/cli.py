@@ -87,16 +87,20 @@ def check_arguments(args: argparse.Namespace) -> None:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from .config.limits import check_budget
-    from .experiment.commands import executor_from_args
+    from .config.limits import check_budget, estimate
+    from .experiment.commands import default_jobs, executor_from_args
     from .experiment.runner import compare
     from .report import text
 
     scenario = _load(args)
     keep_cases = args.keep_cases or scenario.run.keep_cases
-    check_budget(scenario, args.replications, getattr(args, "jobs", None) or 1, keep_cases)
     designs = [d.strip() for d in args.designs.split(",") if d.strip()] if args.designs else None
-    with executor_from_args(args) as executor:
+    reps = scenario.run.replications if args.replications is None else args.replications
+    n_designs = len(designs) if designs else len(scenario.designs)
+    work = estimate(scenario, reps).cases_per_replication * reps * n_designs
+    jobs = args.jobs or (default_jobs(work) if args.dask is None else 1)
+    check_budget(scenario, args.replications, jobs, keep_cases)
+    with executor_from_args(args, cases=work) as executor:
         result = compare(scenario, replications=args.replications, seed=args.seed,
                          designs=designs, executor=executor, target_precision=args.precision,
                          keep_cases=keep_cases)

@@ -7,6 +7,7 @@ Each ``register_*`` adds one subcommand to the ``aftersales`` parser (one line e
 from __future__ import annotations
 
 import argparse
+import os
 import shlex
 from pathlib import Path
 
@@ -16,7 +17,9 @@ from ..config.errors import ScenarioError
 def add_executor_args(p: argparse.ArgumentParser) -> None:
     """``--jobs``, ``--dask`` and ``--dashboard``: where the runs execute."""
     p.add_argument("--jobs", type=int, default=None,
-                   help="worker processes (default 1; with --dask local: the CPU count)")
+                   help="worker processes (default: for `run`, every CPU core unless the run is "
+                        "too small to pay for starting workers, else 1; with --dask local: the "
+                        "CPU count)")
     p.add_argument("--dask", metavar="local|tcp://HOST:PORT",
                    help="run on Dask: 'local' starts a LocalCluster on 127.0.0.1; "
                         "tcp://HOST:PORT joins a running scheduler")
@@ -28,13 +31,40 @@ def add_executor_args(p: argparse.ArgumentParser) -> None:
                         "slower")
 
 
-def executor_from_args(args: argparse.Namespace):
-    """The executor context manager the options ask for."""
+#: Below this many cases simulated in all, ``run`` stays serial by default: starting a spawned
+#: worker (importing numpy, pandas, scipy and the model) costs about as much CPU as simulating
+#: 20,000 cases, so a small comparison finishes sooner in one process.
+SERIAL_BELOW_CASES = 100_000
+
+
+def cores() -> int:
+    """CPU cores this process may run on."""
+    try:
+        return len(os.sched_getaffinity(0)) or 1
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+def default_jobs(cases: float) -> int:
+    """Worker processes when the command line does not say: every core for a comparison of
+    at least :data:`SERIAL_BELOW_CASES` simulated cases in all, else one (serial)."""
+    return cores() if cases >= SERIAL_BELOW_CASES else 1
+
+
+def executor_from_args(args: argparse.Namespace, cases: float | None = None):
+    """The executor context manager the options ask for.
+
+    ``cases`` (the expected cases simulated in all) lets a command without ``--jobs`` use
+    :func:`default_jobs`; without it the default is serial.
+    """
     from .cluster import executor
 
     if args.jobs is not None and args.jobs < 1:
         raise ScenarioError.at("--jobs", args.jobs, "a whole number >= 1")
-    return executor(args.jobs, getattr(args, "dask", None), getattr(args, "dashboard", False))
+    jobs = args.jobs
+    if jobs is None and cases is not None and getattr(args, "dask", None) is None:
+        jobs = default_jobs(cases)
+    return executor(jobs, getattr(args, "dask", None), getattr(args, "dashboard", False))
 
 
 def _overrides(pairs: list[str] | None) -> dict:

@@ -128,7 +128,7 @@ class Tracker:
                 rec = self.world.records
                 return (self.env.now >= known_at or self._refunded(case)
                         or not math.isnan(rec["replacement_shipped_at"][case]))
-        self._start_watch(case, handed + policy.parcel_expected, arrived)
+        self._start_watch(case, handed + policy.parcel_expected, arrived, known_at)
 
     def watch_refund(self, case: int, handed: float) -> None:
         """Start the consumer's watch of the refund of a return handed over at ``handed``."""
@@ -147,9 +147,18 @@ class Tracker:
         now = self.env.now
         return any(now - window < t <= now for t in self._visible.get(case, ()))
 
-    def _start_watch(self, case: int, first_check: float, arrived) -> None:
-        # The watch starts on its first check's timeout: one event, not a start and a wait.
-        start_after(self.env, self._watch(case, arrived), max(first_check - self.env.now, 0.0))
+    def _start_watch(self, case: int, first_check: float, arrived,
+                     known_at: float = math.inf) -> None:
+        """Start the watch on its first check's timeout (one event, not a start and a wait).
+
+        A parcel known to have arrived by the first check (``known_at``) needs no watch: that
+        check would find it arrived and end it, with no draw and no contact.
+        """
+        now = self.env.now
+        delay = max(first_check - now, 0.0)
+        if now + delay >= known_at:  # the check's time exactly as SimPy computes it
+            return
+        start_after(self.env, self._watch(case, arrived), delay)
 
     def _watch(self, case: int, arrived) -> Generator:
         """The consumer's checks, from the first one (see the module docstring)."""
