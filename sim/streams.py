@@ -115,7 +115,7 @@ class CaseDraws:
             col = columns.get(k) if columns else None
             if col is None:
                 col = self.column(purpose, k)
-            return float(col[case])
+            return col.item(case)  # a Python float, without a numpy scalar in between
         return float(self._spill(purpose, case, k))
 
     def values(self, purpose: str, dist: Dist, k: int = 0) -> np.ndarray:
@@ -131,7 +131,7 @@ class CaseDraws:
         if k < self.slots:
             entry = self._values.get((purpose, id(dist), k))
             vals = entry[1] if entry is not None else self.values(purpose, dist, k)
-            return float(vals[case])
+            return float(vals.item(case))
         return float(dist.ppf(self._spill(purpose, case, k)))
 
     def _spill(self, purpose: str, case: int, k: int) -> float:

@@ -171,6 +171,7 @@ class Community(Provider):
         self.deflection = deflection(params, world.scenario.demand.orders_per_day)
         self._post_times: list[float] = []
         self._open_posts = 0
+        self._answer_times: np.ndarray | None = None
         world.records.add("community_posted", "?", False, "the case was posted in the forum")
 
     # --- the service ------------------------------------------------------------------------
@@ -201,8 +202,7 @@ class Community(Provider):
         self._open_posts += 1
         try:
             if draws.uniform("community/answered", case) < p.answer_probability:
-                u = np.asarray(draws.uniform("community/answer_time", case))
-                yield env.timeout(float(p.answer_time.truncated_ppf(u, p.fallback_after)))
+                yield env.timeout(self._answer_time(case))
                 self._peer_answer(case, posted)
                 if draws.uniform("community/correct", case) < p.correct_probability:
                     if env.now - posted <= p.fast_within:
@@ -217,6 +217,15 @@ class Community(Provider):
         finally:
             self._open_posts -= 1
         return (yield from self.backoffice.work(case, since, handle_factor))
+
+    def _answer_time(self, case: int) -> float:
+        """The peer answer's delay for ``case``, given that it comes before the fall-back."""
+        if self._answer_times is None:  # the whole column at once: one ppf, not one per post
+            p = self.params
+            u = self.world.draws.column("community/answer_time", 0)
+            self._answer_times = np.asarray(p.answer_time.truncated_ppf(u, p.fallback_after),
+                                            dtype=float)
+        return self._answer_times.item(case)
 
     def _peer_answer(self, case: int, posted: float) -> None:
         rec = self.world.records

@@ -34,8 +34,6 @@ import math
 from collections.abc import Generator
 from dataclasses import dataclass
 
-import numpy as np
-
 from ..config.distributions import Dist
 from ..config.fields import dist, duration, number, probability
 from ..processes import start_after
@@ -76,6 +74,7 @@ class Tracker:
         # Per case: times scans became visible (for "news"), and WISMO checks made so far.
         self._visible: dict[int, list[float]] = {}
         self._checks: dict[int, int] = {}
+        self._names: dict[int, list[tuple[str, str]]] = {}  # stream names of the scans of a leg
 
     def scan_leg(self, case: int, leg: int, handed: float, arrival: float,
                  lost: bool = False) -> tuple[float, float]:
@@ -86,25 +85,32 @@ class Tracker:
         """
         p, rec, draws = self.params, self.world.records, self.world.draws
         n = p.hub_scans + 2
-        events = handed + (arrival - handed) * np.arange(n) / (n - 1) if not lost else None
-        rec["scans_expected"][case] += n
+        names = self._names.get(n)
+        if names is None:
+            names = self._names[n] = [(f"tracking/missing/{j}", f"tracking/lag/{j}")
+                                      for j in range(n)]
+        span = arrival - handed
         seen = self._visible.setdefault(case, [])
         visible = []
-        for j in range(n):
-            if lost and j > 0:
-                rec["scans_missing"][case] += 1
+        missing = late = 0
+        for j, (missing_name, lag_name) in enumerate(names):
+            if (lost and j > 0) or draws.uniform(missing_name, case, leg) < \
+                    p.missing_probability:
+                missing += 1
                 visible.append(math.inf)
                 continue
-            if draws.uniform(f"tracking/missing/{j}", case, leg) < p.missing_probability:
-                rec["scans_missing"][case] += 1
-                visible.append(math.inf)
-                continue
-            lag = draws.value(f"tracking/lag/{j}", p.scan_lag, case, leg)
+            lag = draws.value(lag_name, p.scan_lag, case, leg)
             if lag > p.promised_scan_lag:
-                rec["scans_late"][case] += 1
-            at = (handed if lost else float(events[j])) + lag
+                late += 1
+            # Scan j of n is (j / (n - 1)) of the way through the transit.
+            at = (handed if lost else handed + span * j / (n - 1)) + lag
             visible.append(at)
             seen.append(at)
+        rec["scans_expected"][case] += n
+        if missing:
+            rec["scans_missing"][case] += missing
+        if late:
+            rec["scans_late"][case] += late
         finite = [v for v in visible if math.isfinite(v)]
         return (min(finite) if finite else math.inf), visible[-1]
 
