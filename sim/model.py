@@ -78,8 +78,7 @@ def simulate(scenario: Scenario, design: str | None = None, replication: int = 0
     world = World(scenario, chosen, streams, cases)
     world.start()
     world.env.process(_arrivals(world))
-    end = scenario.run.horizon + scenario.run.drain
-    _run_without_gc_pauses(world.env, end)
+    _run_without_gc_pauses(world.env, world.end)
     still_open = np.flatnonzero(world.records["terminal"] == TERMINAL_CODE["open"])
     for case in still_open:
         world.close(int(case), "censored")

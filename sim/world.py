@@ -56,6 +56,8 @@ class World:
         self.streams = streams
         self.cases = cases
         self.env = simpy.Environment()
+        #: When the run stops: the horizon plus the drain (h); events at or after it never run.
+        self.end = scenario.run.horizon + scenario.run.drain
         self.draws = CaseDraws(streams, len(cases))
         self.records = CaseRecords(len(cases))
         self.ledger = Ledger()
