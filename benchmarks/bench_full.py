@@ -99,18 +99,21 @@ def markdown(measured: dict) -> str:
     bare_rate = harness.median([{"r": x["customers"] / x["inner_cpu_s"]}
                                 for x in runs["bare M/M/c"]], "r")
     rows = [["bare SimPy M/M/c (10 agents, 90%)", f"{runs['bare M/M/c'][0]['customers']:,}",
-             f"{bare_rate:,.0f}", "", "1.00x", ""]]
+             f"{bare_rate:,.0f}", "", "1.00x", "", "", ""]]
     for name, rs in runs.items():
         if name == "bare M/M/c":
             continue
         rate = harness.median([{"r": x["cases"] / x["inner_cpu_s"]} for x in rs], "r")
         wall = harness.median([{"r": x["cases"] / x["inner_wall_s"]} for x in rs], "r")
         sim_share = harness.median([{"r": x["sim_cpu_s"] / x["inner_cpu_s"]} for x in rs], "r")
+        kpi_s = harness.median(rs, "tables_kpis_cpu_s")
         rows.append([f"{measured['scenario']} / {name}", f"{rs[0]['cases']:,}", f"{rate:,.0f}",
-                     f"{wall:,.0f}", f"{rate / bare_rate:.2f}x", f"{sim_share:.0%}"])
+                     f"{wall:,.0f}", f"{rate / bare_rate:.2f}x", f"{sim_share:.0%}",
+                     f"{rs[0]['events'] / rs[0]['cases']:.2f}", f"{kpi_s:.3f}"])
     prof = measured["profile"]
     return (harness.table(["case", "cases", "per CPU-s (median)", "per wall-s (median)",
-                           "vs bare SimPy M/M/c (CPU)", "simulation share"], rows)
+                           "vs bare SimPy M/M/c (CPU)", "simulation share", "events per case",
+                           "case table + KPIs CPU-s"], rows)
             + f"\n\nProfile of one replication ({prof['design']}, {prof['cases']:,} cases; "
               "cProfile, sorted by own time, top 25; cProfile's overhead inflates the times "
               "but not the order):\n\n```\n" + prof["profile"] + "\n```")
