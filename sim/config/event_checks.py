@@ -35,13 +35,15 @@ def check_events(scenario: Any) -> list[Problem]:
     """
     problems: list[Problem] = []
     resolved: list[tuple[int, Event, list[Path]]] = []
-    horizon = scenario.run.horizon
+    # The run lasts the horizon plus the drain, where open cases still meet the providers:
+    # a window may reach into the drain (e.g. a scenario shortened with --set run.horizon=...).
+    end = scenario.run.horizon + scenario.run.drain
     for i, event in enumerate(scenario.events):
         key = f"events[{i}]"
-        if event.stop > horizon:
+        if event.stop > end:
             problems.append(Problem(f"{key}.end", format_duration(event.stop),
-                                    f"inside the run: at most run.horizon "
-                                    f"({format_duration(horizon)})"))
+                                    f"inside the run: at most run.horizon + run.drain "
+                                    f"({format_duration(end)})"))
         try:
             paths = expand(scenario, event.key)
         except _NoMatchError as err:
