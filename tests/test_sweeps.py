@@ -254,3 +254,16 @@ def test_sweep_command_writes_figures_report_and_units(tmp_path, capsys):
     assert len(list((out / "figures").glob("response_*.png"))) == 3
     assert main(["sweep", path, "--set", f"{AGENTS}=3"]) == 2         # a factor cannot be set
     assert main(["run", "validation/mmc", "--dask", "bogus"]) == 2
+
+
+def test_a_repeated_point_is_run_once_and_reported_at_each_of_its_rows():
+    # Morris trajectories can cross, so a design may list the same point twice: its runs have
+    # the same ids (and numbers), are planned once, and fill both rows of the tables.
+    from sim.experiment.chunks import plan_chunks
+
+    scenario = sim.load_scenario("validation/mmc", {"run.horizon": "10h", "run.warmup": "1h"})
+    other = sim.load_scenario("validation/mmc", {"run.horizon": "10h", "run.warmup": "2h"})
+    chunks, runs = plan_chunks([scenario, other, scenario], ["textbook"], 2, 5, 1, set())
+    assert [c.point for c in chunks] == [0, 0, 1, 1]
+    ids = {point: [r[3] for r in runs if r[0] == point] for point in (0, 1, 2)}
+    assert ids[0] == ids[2] and set(ids[0]).isdisjoint(ids[1])

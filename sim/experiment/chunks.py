@@ -103,6 +103,9 @@ def plan_chunks(scenarios: Sequence[Scenario], designs: Sequence[str], replicati
     """
     chunks, runs = [], []
     check = enabled(check)
+    # A design may repeat a point (Morris trajectories cross): its runs have the same ids and
+    # the same numbers, so they are planned once and shared by every row of that point.
+    done = set(done)
     for point, scenario in enumerate(scenarios):
         key = point_key(scenario)
         for start in range(0, replications, block):
@@ -112,9 +115,10 @@ def plan_chunks(scenarios: Sequence[Scenario], designs: Sequence[str], replicati
             todo_reps = tuple(r for r in reps if any(ids[r, d] not in done for d in designs))
             todo_designs = tuple(d for d in designs if any(ids[r, d] not in done for r in reps))
             if todo_reps:
-                chunks.append(Chunk(scenario, point, todo_designs, todo_reps, seed,
-                                    tuple(ids[r, d] for r in todo_reps for d in todo_designs),
+                chunk_ids = tuple(ids[r, d] for r in todo_reps for d in todo_designs)
+                chunks.append(Chunk(scenario, point, todo_designs, todo_reps, seed, chunk_ids,
                                     tuple(outputs), check))
+                done.update(chunk_ids)
     return chunks, runs
 
 

@@ -210,7 +210,8 @@ def _tables(spec, points, designs, seed, replications, runs, frames, meta) -> Sw
     order = pd.DataFrame(runs, columns=["point", "design", "replication", "run_id"])
     rows = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=["run_id"])
     rows = rows.drop_duplicates(["run_id", "kpi"])[["run_id", "kpi", "value"]]
-    long = order.merge(rows, on="run_id", how="left", validate="one_to_many")
+    # A repeated point repeats run ids in ``order``; ``rows`` holds each (run_id, kpi) once.
+    long = order.merge(rows, on="run_id", how="left", validate="many_to_many")
     missing = long["kpi"].isna()
     if missing.any():
         raise RuntimeError(f"{int(missing.sum())} runs have no stored result")
