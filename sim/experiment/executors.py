@@ -146,9 +146,27 @@ def process_executor(jobs: int) -> cf.Executor | None:
     """
     if jobs is None or jobs <= 1:
         return None
-    return cf.ProcessPoolExecutor(max_workers=int(jobs),
-                                  mp_context=multiprocessing.get_context("spawn"),
-                                  initializer=_worker_init, initargs=(os.getpid(),))
+    return _Pool(max_workers=int(jobs), mp_context=multiprocessing.get_context("spawn"),
+                 initializer=_worker_init, initargs=(os.getpid(),))
+
+
+class _Pool(cf.ProcessPoolExecutor):
+    """A process pool whose workers ignore Ctrl-C from their first instruction.
+
+    :func:`_worker_init` runs only once a worker has imported everything; a Ctrl-C reaching
+    the process group before that killed a starting worker with a traceback on the shared
+    terminal. A worker is started with SIGINT ignored in the parent for the moment of the
+    fork and exec (an ignored signal stays ignored across exec).
+    """
+
+    def _spawn_process(self):  # the pool's (private) hook that starts one worker
+        if threading.current_thread() is not threading.main_thread():
+            return super()._spawn_process()
+        previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+        try:
+            return super()._spawn_process()
+        finally:
+            signal.signal(signal.SIGINT, previous)
 
 
 #: How often a worker checks that its parent is alive (seconds).
