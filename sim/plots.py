@@ -12,6 +12,7 @@ axes, colours and labels are chosen so a person reads them correctly is in
 from __future__ import annotations
 
 import io
+import math
 from collections.abc import Callable
 from typing import Any
 
@@ -41,7 +42,9 @@ def _interval(cmp: Any, design: str, kpi: str) -> tuple[float, float, int]:
     if row.empty:
         return np.nan, np.nan, 0
     r = row.iloc[0]
-    return float(r["mean"]), float(r["half_width"]), int(r["n"])
+    half = float(r["half_width"])
+    # One replication has no interval (its half-width is infinite): draw the mean alone.
+    return float(r["mean"]), half if math.isfinite(half) else np.nan, int(r["n"])
 
 
 def _conf(cmp: Any) -> str:

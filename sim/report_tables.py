@@ -8,6 +8,7 @@ half-width and every table with its unit.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -50,6 +51,8 @@ def shown_unit(unit: str, currency: str) -> str:
 def value(mean: float, half: float, unit: str) -> str:
     """``"mean ± half-width"`` in the unit's format (shares: ``"7.12% ± 0.3%"``)."""
     f = pct if unit in SHARE_UNITS else fmt
+    if not math.isfinite(half):  # one replication: no interval to give
+        return f"{f(mean)} (no interval: 1 replication)"
     return f"{f(mean)} ± {f(half)}"
 
 

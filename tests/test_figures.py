@@ -167,3 +167,13 @@ def test_value_view_only_when_the_scenario_prices_a_point(cmp):
         assert float(got) == pytest.approx(v, rel=1e-3)
     assert "### Value view" in report.markdown(priced)
     assert report.value_view(cmp).empty
+
+
+def test_one_replication_draws_means_without_intervals_and_says_so():
+    # One replication has no interval (an infinite half-width): the figures draw the means
+    # alone and the tables say why, instead of failing on infinite axis limits.
+    scenario = sim.load_scenario("validation/mmc", {"run.horizon": "20h", "run.warmup": "1h"})
+    single = compare(scenario, replications=1, progress=False)
+    images = plots.render_all(single)
+    assert images and all(png.startswith(b"\x89PNG") for png in images.values())
+    assert "no interval: 1 replication" in report.markdown(single)
