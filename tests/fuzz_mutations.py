@@ -139,26 +139,34 @@ def _encoding(raw, data):
     return text.encode(enc, errors="replace"), {}
 
 
+#: Paths a file may name that must be refused or handled: itself, a file outside its folder
+#: (whose content must never be echoed), an absolute system file, a binary file.
+PATH_CHOICES = ("self", "escape", "absolute", "binary")
+
+
+def _path_choice(choice: str, side: dict[str, bytes]) -> str:
+    """The path for ``choice`` (one of :data:`PATH_CHOICES`); files it needs go into ``side``."""
+    if choice == "escape":
+        side["../outside/secret.toml"] = b'token = "s3cret-token"\n'
+        return "../outside/secret.toml"
+    if choice == "binary":
+        side["blob.toml"] = bytes(range(256))
+        return "blob.toml"
+    return {"self": "scenario.toml", "absolute": "/etc/hostname"}[choice]
+
+
 def _base(raw, data):
     choice = data.draw(st.sampled_from(["self", "loop", "missing", "escape", "absolute",
                                         "binary", "retyped"]), label="base")
     side: dict[str, bytes] = {}
     raw.pop("base", None)
-    if choice == "self":
-        raw["base"] = "scenario.toml"
-    elif choice == "loop":
+    if choice == "loop":
         raw["base"] = "other.toml"
         side["other.toml"] = b'base = "scenario.toml"\n'
     elif choice == "missing":
         raw["base"] = "no_such_file.toml"
-    elif choice == "escape":
-        raw["base"] = "../outside/secret.toml"
-        side["../outside/secret.toml"] = b'token = "s3cret-token"\n'
-    elif choice == "absolute":
-        raw["base"] = "/etc/hostname"
-    elif choice == "binary":
-        raw["base"] = "blob.toml"
-        side["blob.toml"] = bytes(range(256))
+    elif choice in PATH_CHOICES:
+        raw["base"] = _path_choice(choice, side)
     else:
         raw["base"] = 5
     return _text(raw), side
@@ -193,16 +201,8 @@ def _sweep_scenario_path(raw, data):
     choice = data.draw(st.sampled_from(["self", "escape", "absolute", "binary", "retyped",
                                         "empty"]), label="scenario_path")
     side: dict[str, bytes] = {}
-    if choice == "self":
-        raw["scenario"] = "scenario.toml"
-    elif choice == "escape":
-        raw["scenario"] = "../outside/secret.toml"
-        side["../outside/secret.toml"] = b'token = "s3cret-token"\n'
-    elif choice == "absolute":
-        raw["scenario"] = "/etc/hostname"
-    elif choice == "binary":
-        raw["scenario"] = "blob.toml"
-        side["blob.toml"] = bytes(range(256))
+    if choice in PATH_CHOICES:
+        raw["scenario"] = _path_choice(choice, side)
     elif choice == "retyped":
         raw["scenario"] = 5
     else:

@@ -28,15 +28,17 @@ KILLER = textwrap.dedent("""
     moment = sys.argv[1]
     def die(*args, **kwargs):
         os.kill(os.getpid(), signal.SIGKILL)
-    if moment == "tables":
-        store.write_table = die
-    elif moment == "before_marker":
-        real = store.write_text
+    def die_before_marker(module):
+        real = module.write_text
         def write_text(path, text):
             if path.name == store.COMPLETE:
                 die()
             real(path, text)
-        store.write_text = write_text
+        module.write_text = write_text
+    if moment == "tables":
+        store.write_table = die
+    elif moment == "before_marker":
+        die_before_marker(store)
     elif moment == "before_rename":
         store._fsync_tree = die
     # Sweeps: "part:N" dies writing the N-th part (its temporary file written, not renamed),
@@ -68,12 +70,7 @@ KILLER = textwrap.dedent("""
         sweep.write_atomic = die
     elif moment == "sweep_marker":
         from sim.experiment import sweep
-        real = sweep.write_text
-        def write_text(path, text):
-            if path.name == store.COMPLETE:
-                die()
-            real(path, text)
-        sweep.write_text = write_text
+        die_before_marker(sweep)
     from sim.cli import main
     sys.exit(main(sys.argv[2:]))
 """)

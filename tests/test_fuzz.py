@@ -103,14 +103,7 @@ def test_mutated_scenario_is_refused_with_a_key_or_runs(data):
     name = data.draw(st.sampled_from([n for n, _ in SCENARIOS]), label="scenario")
     text, side = mutate(RAW[name], data)
     with tempfile.TemporaryDirectory() as tmp:
-        folder = Path(tmp) / "scenarios"
-        folder.mkdir()
-        path = folder / "scenario.toml"
-        path.write_bytes(text)
-        for rel, content in side.items():
-            target = (folder / rel).resolve()
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(content)
+        path = _write_case(tmp, text, side)
         with time_limit(RUN_SECONDS):
             try:
                 sim.load_scenario(path)
