@@ -11,6 +11,7 @@
     aftersales breakeven SCENARIO --vary KEY --between LOW HIGH --designs A,B [--kpi K]
     aftersales robust SCENARIO [--kpi K] [--worlds N] [--indifference D]
     aftersales optimise-staffing SCENARIO --require KPI<=VALUE [--designs a,b]
+                   [--require "service_level(chat,45s)>=0.8 per hour"] [--min-hour-contacts 30]
     aftersales rough-cut [SCENARIO] [--service-level 0.8 --answer-within 60s]
     aftersales validate SCENARIO [--set key=value ...]
     aftersales scenarios

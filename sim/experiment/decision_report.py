@@ -1,4 +1,5 @@
-"""Results folders of the decision commands: break-even curves, robust rankings, staffing.
+"""Results folders of the decision commands: break-even curves and robust rankings (staffing:
+:mod:`sim.experiment.staffing_report`).
 
 Each writer makes a new ``results/<command>/<scenario>/<timestamp>/`` atomically (tables,
 figures, ``report.md``, manifest, ``COMPLETE`` last), like the main job's results.
@@ -7,7 +8,6 @@ figures, ``report.md``, manifest, ``COMPLETE`` last), like the main job's result
 from __future__ import annotations
 
 import json
-import math
 from pathlib import Path
 
 import numpy as np
@@ -133,75 +133,6 @@ def write_robust(result, root: str | Path, scenario: str, command: str | None) -
         meta = {"analysis": "robust", "scenario": scenario, "kpi": result.kpi,
                 "direction": result.direction, "indifference": result.delta, **result.meta,
                 "files": [*files, "figures/robust.png", "report.md"]}
-        write_text(tmp / "manifest.json",
-                   json.dumps(manifest(meta, command), indent=2, default=str) + "\n")
-    return final
-
-
-def staffing_figure(result):
-    """Cost and each target against the head count of the first key (a staffing curve)."""
-    import matplotlib.pyplot as plt
-
-    key = result.keys[0]
-    table = result.candidates.sort_values(key)
-    n = 1 + len(result.requirements)
-    fig, axes = plt.subplots(1, n, figsize=(4.0 * n, 3.4), squeeze=False)
-    axes[0][0].plot(table[key], table["cost"], marker="o")
-    axes[0][0].set_ylabel(unit_label(result.meta.get("cost_kpi", "total_cost")))
-    for ax, req in zip(axes[0][1:], result.requirements, strict=True):
-        ax.plot(table[key], table[str(req)], marker="o")
-        ax.axhline(req.value, color="tab:red", lw=1, label=f"target {req}")
-        ax.set_ylabel(unit_label(req.kpi))
-        ax.legend(fontsize=8)
-    for ax in axes[0]:
-        ax.set_xlabel(".".join(key.split(".")[-2:]) + " (head count)")
-        ax.grid(alpha=0.3)
-    fig.suptitle(f"Staffing of {result.design}: candidates evaluated by simulation", fontsize=10)
-    fig.tight_layout()
-    return fig
-
-
-def write_staffing(results, root: str | Path, scenario: str, command: str | None) -> Path:
-    """Write each design's candidates, the comparison at optimal staffing and a report."""
-    import pandas as pd
-
-    final = new_folder(Path(root) / "staffing", Path(str(scenario)).stem)
-    rows = []
-    for r in results:
-        chosen = r.candidates[r.candidates["chosen"]]
-        rows.append({"design": r.design, "feasible": r.best is not None,
-                     **({k: r.best[k] for k in r.keys} if r.best else {}),
-                     "cost": float(chosen["cost"].iloc[0]) if len(chosen) else math.nan,
-                     **({str(q): float(chosen[str(q)].iloc[0]) for q in r.requirements}
-                        if len(chosen) else {}),
-                     "confidence": r.confidence})
-    comparison = pd.DataFrame(rows)
-    with atomic_folder(final) as tmp:
-        files = write_table(comparison, tmp, "optimal")
-        (tmp / "figures").mkdir()
-        lines = [f"# Cheapest staffing meeting {', '.join(map(str, results[0].requirements))}",
-                 "", f"Scenario `{scenario}`. Start: Erlang C rough cut (exact for a "
-                 "stationary Poisson contact centre; for groups working shifts, the per-hour "
-                 "rough cut of the design's offered load laid onto its shift blocks), else "
-                 "the current head counts; then "
-                 "candidates are simulated with common random numbers. `confidence`: share "
-                 "of replications meeting every target at the chosen staffing.", "",
-                 "## Designs at their optimal staffing", "", "```",
-                 comparison.to_string(index=False, float_format=lambda v: f"{v:.4g}"), "```",
-                 ""]
-        for r in results:
-            name = f"candidates_{r.design}"
-            files += write_table(r.candidates, tmp, name)
-            (tmp / "figures" / f"staffing_{r.design}.png").write_bytes(
-                png(staffing_figure(r)))
-            files.append(f"figures/staffing_{r.design}.png")
-            lines += [f"## {r.design}", "", f"start {r.start}; chosen {r.best}", "", "```",
-                      r.candidates.to_string(index=False, float_format=lambda v: f"{v:.4g}"),
-                      "```", "", f"![staffing](figures/staffing_{r.design}.png)", ""]
-        write_text(tmp / "report.md", "\n".join(lines))
-        meta = {"analysis": "optimise-staffing", "scenario": scenario,
-                "requirements": [str(q) for q in results[0].requirements],
-                "files": [*files, "report.md"]}
         write_text(tmp / "manifest.json",
                    json.dumps(manifest(meta, command), indent=2, default=str) + "\n")
     return final

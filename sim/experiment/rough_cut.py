@@ -118,12 +118,17 @@ def roster_shifts(agents: np.ndarray) -> list[dict]:
     return shifts
 
 
-def _arrivals(scenario, period: int, replications: int, seed: int) -> np.ndarray:
-    """Cases per hour of the period by (case type, channel): shape (types, channels, period)."""
+def _arrivals(scenario, period: int, replications: int, seed: int,
+              partial: bool = False) -> np.ndarray:
+    """Cases per hour of the period by (case type, channel): shape (types, channels, period).
+
+    With ``partial``, hours the measured window never covers get no cases (the staffing
+    optimiser's start for a run shorter than the period: those hours are not simulated).
+    """
     run = scenario.run
     first, last = int(math.ceil(run.warmup)), int(math.floor(run.horizon))
     exposure = np.bincount(np.arange(first, last) % period, minlength=period)
-    if (exposure == 0).any():
+    if (exposure == 0).all() or ((exposure == 0).any() and not partial):
         raise ScenarioError.at("run.horizon", run.horizon, f"a measured window of at least "
                                f"{period} h for a rough cut per {period}-hour period")
     counts = np.zeros((len(CASE_TYPES), len(CHANNELS), period))
@@ -132,7 +137,7 @@ def _arrivals(scenario, period: int, replications: int, seed: int) -> np.ndarray
         keep = (cases.created >= first) & (cases.created < last)
         hour = np.floor(cases.created[keep]).astype(int) % period
         np.add.at(counts, (cases.case_type[keep], cases.channel[keep], hour), 1.0)
-    return counts / (exposure * replications)
+    return counts / (np.maximum(exposure, 1) * replications)
 
 
 def _delayed(rate: np.ndarray, delay) -> np.ndarray:
@@ -187,11 +192,13 @@ def _add_contacts(load: GroupLoad, rate, handle: float, fcr: float, centre, slot
 
 
 def case_rates(scenario, period: int = 168, replications: int = 4,
-               seed: int | None = None) -> np.ndarray:
-    """Cases per hour of the period by (case type, channel), averaged over demand draws."""
+               seed: int | None = None, partial: bool = False) -> np.ndarray:
+    """Cases per hour of the period by (case type, channel), averaged over demand draws
+    (``partial``: hours outside the measured window get none, instead of an error)."""
     if period not in (24, 168):
         raise ScenarioError.at("period", period, "24 (hour of the day) or 168 (of the week)")
-    return _arrivals(scenario, period, replications, scenario.run.seed if seed is None else seed)
+    return _arrivals(scenario, period, replications,
+                     scenario.run.seed if seed is None else seed, partial)
 
 
 def offered_loads(scenario, design: str, rates: np.ndarray) -> dict[str, GroupLoad]:

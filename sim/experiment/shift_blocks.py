@@ -18,13 +18,14 @@ import re
 import numpy as np
 
 from ..config.vocab import WEEKDAYS
-from .rough_cut import ServiceTarget, rough_cut_roster
+from .rough_cut import ServiceTarget, case_rates, rough_cut_roster
 
 HOURS_PER_WEEK = 168
 
 
-def _groups(scenario, design: str) -> dict[str, object]:
-    """Agent groups that work shifts, by their key under ``designs.<design>.``."""
+def _groups(scenario, design: str, with_shifts: bool = True) -> dict[str, object]:
+    """Agent groups (only those that work shifts unless ``with_shifts`` is False), by their
+    key under ``designs.<design>.``."""
     stage = scenario.designs[design].stages.get("contact")
     if stage is None or stage.provider not in ("in_house", "community"):
         return {}
@@ -34,7 +35,8 @@ def _groups(scenario, design: str) -> dict[str, object]:
     groups = {f"{prefix}.groups.{name}": g for name, g in centre.groups.items()}
     if stage.provider == "community":
         groups["contact.backoffice"] = params.backoffice
-    return {key: g for key, g in groups.items() if getattr(g, "shifts", None)}
+    return {key: g for key, g in groups.items()
+            if getattr(g, "shifts", None) or not with_shifts}
 
 
 def shift_keys(scenario, design: str) -> list[str]:
@@ -48,11 +50,15 @@ def service_target(requirements) -> ServiceTarget:
     """The rough cut's target implied by the requirements (default: 80% within 60 s).
 
     ``first_response_pXX_min<=v`` means XX% answered within v minutes; ``queued_share<=q``
-    means a share 1 - q answered at once. The strictest such requirement sets the target.
+    means a share 1 - q answered at once; ``service_level(CHANNEL,t)>=s`` (per hour or not)
+    means a share s answered within t. The strictest such requirement sets the target.
     """
     target = ServiceTarget()
     found = []
     for req in requirements:
+        if req.hourly is not None:          # a service-level target
+            found.append((req.value, req.within_h))
+            continue
         pct = re.fullmatch(r"first_response_p(\d+)_min", req.kpi)
         if req.op != "<=":
             continue
@@ -65,6 +71,28 @@ def service_target(requirements) -> ServiceTarget:
     level, within = max(found, key=lambda f: (f[0], -f[1]))
     return ServiceTarget(service_level=min(level, 0.999), answer_within=within,
                          ticket_within=target.ticket_within)
+
+
+def coverage(scenario, design: str, keys: list[str]) -> dict[str, tuple[set, set]]:
+    """For each head-count key of an agent group: (hours of the week it adds an agent to,
+    channels that group answers). A group staffed around the clock covers every hour; a
+    shift block its own hours; keys that are not a group's head count are left out."""
+    from ..config.vocab import CHANNELS
+
+    groups = _groups(scenario, design, with_shifts=False)
+    out = {}
+    for key in keys:
+        rest = key.removeprefix(f"designs.{design}.")
+        for gkey, group in groups.items():
+            channels = set(getattr(group, "channels", CHANNELS))
+            if rest == f"{gkey}.agents":
+                out[key] = (set(range(HOURS_PER_WEEK)), channels)
+            elif rest.startswith(f"{gkey}.shifts.") and rest.endswith(".agents"):
+                index = rest[len(gkey) + len(".shifts."):-len(".agents")]
+                if index.isdigit() and int(index) < len(group.shifts or ()):
+                    hours = _block_hours(group.shifts[int(index)])
+                    out[key] = (set(hours.tolist()), channels)
+    return out
 
 
 def _block_hours(shift) -> np.ndarray:
@@ -103,8 +131,9 @@ def rough_cut_start(scenario, design: str, keys: list[str], requirements) -> dic
     every_day = all(set(s.days) == set(WEEKDAYS) for g in groups.values() for s in g.shifts)
     # Shifts that run every day are cut per hour of the day (the seven days pooled, so a run
     # shorter than a week can be cut); others per hour of the week.
-    cut = rough_cut_roster(scenario, design, service_target(requirements),
-                           period=24 if every_day else HOURS_PER_WEEK)
+    # A run shorter than the period is cut on the hours it simulates (the others get no load).
+    rates = case_rates(scenario, 24 if every_day else HOURS_PER_WEEK, partial=True)
+    cut = rough_cut_roster(scenario, design, service_target(requirements), rates=rates)
     start = {}
     for key, group in groups.items():
         need = cut.by_hour_of_week(key) if key in cut.agents else np.zeros(HOURS_PER_WEEK)

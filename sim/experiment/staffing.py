@@ -1,24 +1,32 @@
 """Staffing optimisation: the cheapest head counts that meet the service targets.
 
-Targets are KPI requirements (``"queued_share<=0.2"``, ``"first_response_p90_min<=1"``,
-``"statutory_compliance>=0.99"``), met on the mean over replications. The decision variables
-are integer head-count keys: by default every in-house contact group of the design staffed
-around the clock (``designs.D.contact.groups.G.agents``); any other integer key with
-``keys=`` — a shift block (``designs.D.contact.groups.G.shifts.1.agents``), technicians,
-complaint specialists.
+Targets (:mod:`sim.experiment.staffing_targets`) are KPI requirements met on the mean over
+replications (``"queued_share<=0.2"``, ``"statutory_compliance>=0.99"``) or service levels,
+``"service_level(chat,45s)>=0.8"`` on the run mean or ``... per hour``: in every hour of the
+week with enough contacts. The decision variables are integer head-count keys: by default
+every in-house contact group of the design staffed around the clock
+(``designs.D.contact.groups.G.agents``), else every shift block of its agent groups
+(``designs.D.contact.groups.G.shifts.1.agents``); any other integer key with ``keys=`` —
+technicians, complaint specialists.
 
 1. **Rough cut** (:mod:`sim.theory`): for a stationary Poisson scenario with one staffed
    group, Erlang C gives the smallest head count for a waiting-probability target
    (``queued_share``), a percentile target (``first_response_pXX_min``: service level
-   ``P(Wq <= t) >= XX%``) or a mean-wait target. Groups that work shifts (order-driven
-   scenarios) are optimised per shift block, started from the per-hour Erlang C rough cut
-   of the design's offered load (:mod:`sim.experiment.rough_cut`) laid onto the blocks
+   ``P(Wq <= t) >= XX%``), a service level or a mean-wait target. Groups that work shifts are
+   optimised per shift block, started from the per-hour Erlang C rough cut of the design's
+   offered load (:mod:`sim.experiment.rough_cut`) laid onto the blocks
    (:mod:`sim.experiment.shift_blocks`). Any other key starts at its current head count.
 2. **Refinement by simulation** with common random numbers (every candidate sees the same
-   replications): add one to the variable that most reduces the shortfall until every target
-   is met, then remove one from each variable, the dearest first, while the targets hold.
+   replications, :mod:`sim.experiment.staffing_runs`): while a target fails, add one to the
+   variable that most reduces the total shortfall — when only per-hour targets fail, only
+   variables whose group answers that channel and whose shift block covers a failing hour are
+   tried (a per-hour target's shortfall is the sum over judged hours of
+   ``(target - share) / target``); then remove one from each variable, the dearest first,
+   keeping a removal only if every target still holds (every judged hour, for a per-hour one).
 
-The answer's confidence is the share of replications in which every target is met.
+The answer's confidence is the share of replications in which every target is met; for a
+per-hour target a replication meets it when its own contacts reach the target in every hour
+judged on the pooled replications (hours where it had no contact are skipped).
 """
 
 from __future__ import annotations
@@ -35,48 +43,12 @@ import pandas as pd
 
 from ..config.errors import ScenarioError
 from ..config.loader import load_scenario
-from .sweep import run_sweep
-from .sweepfile import spec_from_parameters
+from ..outcomes.service_level import hour_label
+from .staffing_runs import simulate
+from .staffing_targets import Requirement, ServiceLevelTarget, parse_requirement
 
-_REQ = re.compile(r"^\s*([a-z0-9_]+)\s*(<=|>=)\s*([-+0-9.eE]+)\s*$")
-
-
-@dataclass(frozen=True)
-class Requirement:
-    """A service target: ``kpi <= value`` or ``kpi >= value``."""
-
-    kpi: str
-    op: str
-    value: float
-
-    def met(self, x: np.ndarray | float) -> np.ndarray | bool:
-        """Whether ``x`` meets the target (NaN never does)."""
-        x = np.asarray(x, dtype=float)
-        return (x <= self.value) if self.op == "<=" else (x >= self.value)
-
-    def shortfall(self, x: float) -> float:
-        """How far ``x`` misses, relative to the target (0 when met)."""
-        gap = (x - self.value) if self.op == "<=" else (self.value - x)
-        return max(gap, 0.0) / max(abs(self.value), 1e-9) if np.isfinite(x) else math.inf
-
-    def __str__(self) -> str:
-        return f"{self.kpi}{self.op}{self.value:g}"
-
-
-def parse_requirement(text: str) -> Requirement:
-    """Parse ``"kpi<=value"`` / ``"kpi>=value"`` (the KPI must exist)."""
-    from ..config.fields import _suggest
-    from ..outcomes.kpis import REGISTRY
-
-    match = _REQ.match(str(text))
-    if not match:
-        raise ScenarioError.at("--require", text, "KPI<=VALUE or KPI>=VALUE, e.g. "
-                               "queued_share<=0.2")
-    kpi, op, value = match.groups()
-    if kpi not in REGISTRY:
-        raise ScenarioError.at("--require", kpi, "a KPI name (aftersales kpis)"
-                               + _suggest(kpi, list(REGISTRY)))
-    return Requirement(kpi, op, float(value))
+__all__ = ["Requirement", "ServiceLevelTarget", "StaffingResult", "optimise",
+           "parse_requirement", "rough_cut", "staffing_keys"]
 
 
 def staffing_keys(scenario, design: str) -> list[str]:
@@ -123,6 +95,11 @@ def rough_cut(scenario, design: str, key: str, requirements: list[Requirement]) 
     lam, mu = stream.rate_per_h, 1.0 / dist.mean
     counts = [math.floor(lam / mu) + 1]
     for req in requirements:
+        if req.hourly is not None:          # service level: the same at every hour here
+            if req.channel == stream.channel:
+                counts.append(staffing_for_service_level(lam, mu, min(req.value, 0.999),
+                                                         req.within_h))
+            continue
         pct = re.fullmatch(r"first_response_p(\d+)_min", req.kpi)
         if req.op != "<=":
             continue
@@ -141,15 +118,18 @@ def rough_cut(scenario, design: str, key: str, requirements: list[Requirement]) 
 
 @dataclass
 class StaffingResult:
-    """Per design: the chosen head counts and every candidate evaluated."""
+    """Per design: the chosen head counts, every candidate evaluated, and for each per-hour
+    target the table of every hour at the chosen staffing (at the last candidate tried when
+    none met the targets)."""
 
     design: str
     keys: list[str]
     start: dict[str, int]
     best: dict[str, int] | None
     candidates: pd.DataFrame
-    requirements: list[Requirement]
+    requirements: list
     meta: dict[str, Any] = field(default_factory=dict)
+    hours: dict[str, pd.DataFrame] = field(default_factory=dict)
 
     @property
     def confidence(self) -> float:
@@ -159,13 +139,107 @@ class StaffingResult:
         row = self.candidates[self.candidates["chosen"]]
         return float(row["share_reps_meeting"].iloc[0])
 
+    def worst_hours(self, n: int = 5) -> pd.DataFrame:
+        """The ``n`` judged hours with the lowest share answered in time, per per-hour target:
+        ``target, hour_of_week, hour, share, contacts, met``."""
+        rows = []
+        for target, table in self.hours.items():
+            judged = table[table["judged"]].sort_values(["share", "hour_of_week"]).head(n)
+            rows += [{"target": target, "hour_of_week": int(h.hour_of_week),
+                      "hour": hour_label(h.hour_of_week), "share": float(h.share),
+                      "contacts": int(h.contacts), "met": bool(h.met)}
+                     for h in judged.itertuples()]
+        return pd.DataFrame(rows, columns=["target", "hour_of_week", "hour", "share",
+                                           "contacts", "met"])
 
-def optimise(raw: Mapping[str, Any], design: str, requirements: list[Requirement],
-             keys: list[str] | None = None, cost_kpi: str = "total_cost",
-             replications: int | None = None, seed: int | None = None,
-             executor: cf.Executor | None = None, max_steps: int = 40,
-             use_rough_cut: bool = True, progress: bool | None = None) -> StaffingResult:
-    """Find the cheapest staffing of ``design`` meeting every requirement (module docstring)."""
+    def unjudged(self) -> dict[str, tuple[int, int]]:
+        """Per per-hour target: (hours with some contacts but too few to judge, their
+        contacts in all)."""
+        out = {}
+        for target, table in self.hours.items():
+            few = table[(table["contacts"] > 0) & ~table["judged"]]
+            out[target] = (len(few), int(few["contacts"].sum()))
+        return out
+
+
+def _keys_to_grow(keys: list[str], cover: dict, requirements, verdicts) -> list[str]:
+    """Variables worth one more: when only per-hour targets fail, those whose group answers
+    the failing channel and whose block covers a failing hour (every key if none does)."""
+    failing = [(req, v) for req, v in zip(requirements, verdicts, strict=True) if not v.met]
+    if not failing or any(v.failing_hours is None for _, v in failing):
+        return keys
+    hours = set().union(*(set(v.failing_hours.tolist()) for _, v in failing))
+    channels = {req.channel for req, _ in failing}
+    picked = [k for k in keys if k in cover and cover[k][0] & hours and cover[k][1] & channels]
+    return picked or keys
+
+
+def _no_judged_hour(req, verdict) -> ScenarioError:
+    most = int(verdict.hours["contacts"].max()) if verdict.hours is not None else 0
+    return ScenarioError.at("--require", str(req), f"a channel with at least "
+                            f"{req.min_contacts} contacts in some hour of the week (the most in "
+                            f"an hour: {most}): lengthen run.horizon, add --replications or "
+                            f"lower --min-hour-contacts")
+
+
+class Evaluator:
+    """Simulates staffing candidates (once each) and judges them against the targets.
+
+    ``row(config)`` is the candidate's row of :attr:`StaffingResult.candidates` (head counts,
+    ``cost``, each target's value, ``feasible``, ``share_reps_meeting``, ``shortfall``);
+    ``verdicts[sig]`` its :class:`~sim.experiment.staffing_targets.Judgement` per target.
+    """
+
+    def __init__(self, raw, design, keys, requirements, cost_kpi="total_cost",
+                 replications=1, seed=0, executor=None, progress=None, check=None):
+        self.raw, self.design, self.keys = raw, design, list(keys)
+        self.requirements, self.cost_kpi = list(requirements), cost_kpi
+        self.options = (replications, seed, executor, progress, check)
+        self.outputs = sorted({cost_kpi, *(r.kpi for r in requirements if r.hourly is None)})
+        self.hourly = sorted({r.hourly for r in requirements if r.hourly is not None})
+        self.seen: dict[tuple, dict] = {}
+        self.verdicts: dict[tuple, list] = {}
+
+    def row(self, config: Mapping[str, int]) -> dict:
+        """Simulate ``config`` (dotted key -> head count) unless done, and return its row."""
+        sig = tuple(config[k] for k in self.keys)
+        if sig not in self.seen:
+            runs = simulate(self.raw, self.design, config, self.outputs, self.hourly,
+                            *self.options)
+            judged = [r.judge(runs) for r in self.requirements]
+            for req, v in zip(self.requirements, judged, strict=True):
+                if v.hours is not None and not v.hours["judged"].any():
+                    raise _no_judged_hour(req, v)
+            ok = np.logical_and.reduce([v.per_replication for v in judged])
+            row = {**config, "cost": float(np.mean([r.kpis[self.cost_kpi] for r in runs]))}
+            row.update({str(q): v.value for q, v in zip(self.requirements, judged, strict=True)})
+            row["feasible"] = all(v.met for v in judged)
+            row["share_reps_meeting"] = float(np.mean(ok))
+            row["shortfall"] = float(sum(v.shortfall for v in judged))
+            self.seen[sig], self.verdicts[sig] = row, judged
+        return self.seen[sig]
+
+    def hours(self, config: Mapping[str, int]) -> dict[str, pd.DataFrame]:
+        """Every hour's table of each per-hour target at ``config`` (simulated before)."""
+        judged = self.verdicts[tuple(config[k] for k in self.keys)]
+        return {str(q): v.hours for q, v in zip(self.requirements, judged, strict=True)
+                if v.hours is not None}
+
+
+def optimise(raw: Mapping[str, Any], design: str, requirements: list, keys: list[str] | None = None,
+             cost_kpi: str = "total_cost", replications: int | None = None,
+             seed: int | None = None, executor: cf.Executor | None = None, max_steps: int = 40,
+             use_rough_cut: bool = True, progress: bool | None = None,
+             check: bool | None = None) -> StaffingResult:
+    """Find the cheapest staffing of ``design`` meeting every requirement (module docstring).
+
+    ``start`` in the result is where the search began; ``candidates`` has one row per
+    staffing simulated: the head counts, ``cost`` (mean ``cost_kpi``), each target's value
+    (a per-hour target's: its worst judged hour), ``feasible``, ``share_reps_meeting``,
+    ``shortfall`` and ``chosen``.
+    """
+    from .shift_blocks import coverage
+
     scenario = load_scenario(raw)
     scenario.design(design)
     keys = list(keys) if keys else staffing_keys(scenario, design)
@@ -180,32 +254,22 @@ def optimise(raw: Mapping[str, Any], design: str, requirements: list[Requirement
         from .shift_blocks import rough_cut_start
 
         start.update(rough_cut_start(scenario, design, keys, requirements))
-    outputs = sorted({cost_kpi, *(r.kpi for r in requirements)})
-    seen: dict[tuple, dict] = {}
+    replications = replications or scenario.run.replications
+    seed = scenario.run.seed if seed is None else seed
+    cover = coverage(scenario, design, keys)
+    evaluator = Evaluator(raw, design, keys, requirements, cost_kpi, replications, seed,
+                          executor, progress, check)
+    evaluate, verdicts = evaluator.row, evaluator.verdicts
 
-    def evaluate(config: dict[str, int]) -> dict:
-        sig = tuple(config[k] for k in keys)
-        if sig not in seen:
-            spec = spec_from_parameters("(staffing)", {k: [v] for k, v in config.items()},
-                                        replications=replications, seed=seed,
-                                        designs=[design], outputs=outputs)
-            runs = run_sweep(spec, raw=raw, executor=executor, progress=progress).runs
-            ok = np.ones(len(runs), dtype=bool)
-            row = {**config, "cost": float(runs[cost_kpi].mean())}
-            for r in requirements:
-                row[str(r)] = float(runs[r.kpi].mean())
-                ok &= r.met(runs[r.kpi].to_numpy(dtype=float))
-            row["feasible"] = all(bool(r.met(row[str(r)])) for r in requirements)
-            row["share_reps_meeting"] = float(ok.mean())
-            row["shortfall"] = sum(r.shortfall(row[str(r)]) for r in requirements)
-            seen[sig] = row
-        return seen[sig]
+    def sig_of(config):
+        return tuple(config[k] for k in keys)
 
     current = dict(start)
     for _ in range(max_steps):
         if evaluate(current)["feasible"]:
             break
-        trials = [{**current, k: current[k] + 1} for k in keys]
+        grow = _keys_to_grow(keys, cover, requirements, verdicts[sig_of(current)])
+        trials = [{**current, k: current[k] + 1} for k in grow]
         current = min(trials, key=lambda c: (evaluate(c)["shortfall"], evaluate(c)["cost"]))
     best = current if evaluate(current)["feasible"] else None
     if best is not None:
@@ -218,9 +282,12 @@ def optimise(raw: Mapping[str, Any], design: str, requirements: list[Requirement
                     current, improved = trial, True
                     break
         best = current
-    table = pd.DataFrame(list(seen.values()))
+    table = pd.DataFrame(list(evaluator.seen.values()))
     table["chosen"] = [best is not None and all(row[k] == best[k] for k in keys)
-                       for row in seen.values()]
+                       for row in evaluator.seen.values()]
     table = table.sort_values(keys).reset_index(drop=True)
+    hours = evaluator.hours(current)
     return StaffingResult(design, keys, start, best, table, requirements,
-                          meta={"cost_kpi": cost_kpi, "rough_cut": use_rough_cut})
+                          meta={"cost_kpi": cost_kpi, "rough_cut": use_rough_cut,
+                                "replications": replications, "seed": seed},
+                          hours=hours)

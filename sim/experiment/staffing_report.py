@@ -1,0 +1,127 @@
+"""The results folder of ``aftersales optimise-staffing``: candidates, optimum, worst hours.
+
+A new ``results/staffing/<scenario>/<timestamp>/`` written atomically (``COMPLETE`` last):
+``optimal.csv`` (each design at its cheapest staffing meeting the targets, with the
+confidence), ``candidates_<design>.csv`` (every staffing simulated), for per-hour targets
+``hours_<design>.csv`` (every hour of the week at the chosen staffing: contacts, share
+answered in time, judged, met), a staffing curve per design and ``report.md``.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import pandas as pd
+
+from .store import atomic_folder, manifest, new_folder, write_table, write_text
+from .sweep_report import png, unit_label
+
+
+def _fmt(v: float) -> str:
+    return f"{v:.4g}"
+
+
+def staffing_figure(result):
+    """Cost and each target against the head count of the first key (a staffing curve)."""
+    import matplotlib.pyplot as plt
+
+    key = result.keys[0]
+    table = result.candidates.sort_values(key)
+    n = 1 + len(result.requirements)
+    fig, axes = plt.subplots(1, n, figsize=(4.0 * n, 3.4), squeeze=False)
+    axes[0][0].plot(table[key], table["cost"], marker="o")
+    axes[0][0].set_ylabel(unit_label(result.meta.get("cost_kpi", "total_cost")))
+    for ax, req in zip(axes[0][1:], result.requirements, strict=True):
+        ax.plot(table[key], table[str(req)], marker="o")
+        ax.axhline(req.value, color="tab:red", lw=1, label=f"target {req}")
+        ax.set_ylabel("worst judged hour [share]" if getattr(req, "per_hour", False)
+                      else unit_label(req.kpi) if req.hourly is None else "share")
+        ax.legend(fontsize=8)
+    for ax in axes[0]:
+        ax.set_xlabel(".".join(key.split(".")[-2:]) + " (head count)")
+        ax.grid(alpha=0.3)
+    fig.suptitle(f"Staffing of {result.design}: candidates evaluated by simulation", fontsize=10)
+    fig.tight_layout()
+    return fig
+
+
+def optimal_table(results) -> pd.DataFrame:
+    """One row per design at its chosen staffing."""
+    rows = []
+    for r in results:
+        chosen = r.candidates[r.candidates["chosen"]]
+        rows.append({"design": r.design, "feasible": r.best is not None,
+                     **({k: r.best[k] for k in r.keys} if r.best else {}),
+                     "cost": float(chosen["cost"].iloc[0]) if len(chosen) else math.nan,
+                     **({str(q): float(chosen[str(q)].iloc[0]) for q in r.requirements}
+                        if len(chosen) else {}),
+                     "confidence": r.confidence})
+    return pd.DataFrame(rows)
+
+
+def worst_hours_lines(results, n: int = 5) -> list[str]:
+    """The report's section on per-hour targets: each design's worst judged hours and the
+    hours left unjudged (empty without a per-hour target)."""
+    if not any(r.hours for r in results):
+        return []
+    lines = ["## Worst hours at the chosen staffing", "",
+             "Per-hour targets: the judged hours (of the week, pooled over the run's weeks and "
+             "the replications) with the lowest share answered in time. Hours with fewer "
+             "contacts than the minimum are not judged.", ""]
+    for r in results:
+        where = "chosen staffing" if r.best is not None else "last staffing tried (no "  \
+                                                            "staffing met the targets)"
+        worst = r.worst_hours(n)
+        lines += [f"### {r.design} ({where})", "", "```",
+                  worst.drop(columns=["target"] if len(r.hours) == 1 else [])
+                  .to_string(index=False, float_format=lambda v: f"{v:.3f}"), "```"]
+        for target, (hours, contacts) in r.unjudged().items():
+            table = r.hours[target]
+            lines.append(f"{target}: {int(table['judged'].sum())} hours judged; {hours} hours "
+                         f"not judged (too few contacts: {contacts} in all); "
+                         f"{int((table['contacts'] == 0).sum())} hours without contacts.")
+        lines.append("")
+    return lines
+
+
+def write_staffing(results, root: str | Path, scenario: str, command: str | None) -> Path:
+    """Write each design's candidates, the comparison at optimal staffing and a report."""
+    final = new_folder(Path(root) / "staffing", Path(str(scenario)).stem)
+    comparison = optimal_table(results)
+    with atomic_folder(final) as tmp:
+        files = write_table(comparison, tmp, "optimal")
+        (tmp / "figures").mkdir()
+        lines = [f"# Cheapest staffing meeting {', '.join(map(str, results[0].requirements))}",
+                 "", f"Scenario `{scenario}`. Start: Erlang C rough cut (exact for a "
+                 "stationary Poisson contact centre; for groups working shifts, the per-hour "
+                 "rough cut of the design's offered load laid onto its shift blocks), else "
+                 "the current head counts; then candidates are simulated with common random "
+                 "numbers. A per-hour target's value is its worst judged hour. `confidence`: "
+                 "share of replications meeting every target at the chosen staffing (a "
+                 "per-hour target on each replication's own contacts, in every hour judged on "
+                 "all of them).", "",
+                 "## Designs at their optimal staffing", "", "```",
+                 comparison.to_string(index=False, float_format=_fmt), "```", ""]
+        lines += worst_hours_lines(results)
+        for r in results:
+            name = f"candidates_{r.design}"
+            files += write_table(r.candidates, tmp, name)
+            for i, (target, table) in enumerate(r.hours.items()):
+                suffix = f"_{i}" if len(r.hours) > 1 else ""
+                files += write_table(table.assign(target=target), tmp,
+                                     f"hours_{r.design}{suffix}")
+            (tmp / "figures" / f"staffing_{r.design}.png").write_bytes(
+                png(staffing_figure(r)))
+            files.append(f"figures/staffing_{r.design}.png")
+            lines += [f"## {r.design}", "", f"start {r.start}; chosen {r.best}", "", "```",
+                      r.candidates.to_string(index=False, float_format=_fmt),
+                      "```", "", f"![staffing](figures/staffing_{r.design}.png)", ""]
+        write_text(tmp / "report.md", "\n".join(lines))
+        meta = {"analysis": "optimise-staffing", "scenario": scenario,
+                "requirements": [str(q) for q in results[0].requirements],
+                "files": [*files, "report.md"]}
+        write_text(tmp / "manifest.json",
+                   json.dumps(manifest(meta, command), indent=2, default=str) + "\n")
+    return final
