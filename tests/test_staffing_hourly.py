@@ -187,3 +187,12 @@ def test_command_line_reports_the_worst_hours(tmp_path, capsys):
                  "--min-hour-contacts", "100000", "--replications", "1",
                  "--out", str(out)]) == 2                              # no hour can be judged
     assert "lower --min-hour-contacts" in capsys.readouterr().err
+
+
+def test_a_service_level_on_a_channel_without_contacts_stops_with_a_clear_error():
+    evaluator = Evaluator(peak_table(), "textbook", KEYS,
+                          [parse_requirement("service_level(chat,10s)>=0.8")], replications=1,
+                          progress=False)
+    with pytest.raises(ScenarioError, match="none answered or queued on chat") as err:
+        evaluator.row(dict(zip(KEYS, (2, 4), strict=True)))
+    assert "--require" in str(err.value)

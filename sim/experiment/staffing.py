@@ -174,8 +174,13 @@ def _keys_to_grow(keys: list[str], cover: dict, requirements, verdicts) -> list[
     return picked or keys
 
 
-def _no_judged_hour(req, verdict) -> ScenarioError:
-    most = int(verdict.hours["contacts"].max()) if verdict.hours is not None else 0
+def _cannot_judge(req, verdict) -> ScenarioError:
+    """A service-level target the runs cannot judge: no contacts (in any hour) to judge it on;
+    adding agents would not change that, so stop instead of searching."""
+    if verdict.hours is None:
+        return ScenarioError.at("--require", str(req), f"a channel the design's runs have "
+                                f"contacts on (none answered or queued on {req.channel})")
+    most = int(verdict.hours["contacts"].max())
     return ScenarioError.at("--require", str(req), f"a channel with at least "
                             f"{req.min_contacts} contacts in some hour of the week (the most in "
                             f"an hour: {most}): lengthen run.horizon, add --replications or "
@@ -208,8 +213,8 @@ class Evaluator:
                             *self.options)
             judged = [r.judge(runs) for r in self.requirements]
             for req, v in zip(self.requirements, judged, strict=True):
-                if v.hours is not None and not v.hours["judged"].any():
-                    raise _no_judged_hour(req, v)
+                if req.hourly is not None and not np.isfinite(v.value):
+                    raise _cannot_judge(req, v)
             ok = np.logical_and.reduce([v.per_replication for v in judged])
             row = {**config, "cost": float(np.mean([r.kpis[self.cost_kpi] for r in runs]))}
             row.update({str(q): v.value for q, v in zip(self.requirements, judged, strict=True)})

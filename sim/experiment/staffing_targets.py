@@ -115,8 +115,10 @@ class ServiceLevelTarget:
         if not self.per_hour:
             with np.errstate(invalid="ignore", divide="ignore"):
                 shares = k.sum(axis=1) / n.sum(axis=1)
-            mean = float(np.mean(shares))
-            ok = np.nan_to_num(shares, nan=-1.0) >= self.value
+            # A replication without a contact on the channel has no share (and misses nothing).
+            mean = float(np.mean(shares[~np.isnan(shares)])) if (~np.isnan(shares)).any() \
+                else math.nan
+            ok = np.where(np.isnan(shares), True, shares >= self.value)
             short = (max(self.value - mean, 0.0) / max(self.value, 1e-9)
                      if np.isfinite(mean) else math.inf)
             return Judgement(mean, bool(mean >= self.value), short, ok)
