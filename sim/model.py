@@ -79,6 +79,7 @@ def simulate(scenario: Scenario, design: str | None = None, replication: int = 0
     world.start()
     world.env.process(_arrivals(world))
     _run_without_gc_pauses(world.env, world.end)
+    world.records.freeze()  # hot columns were Python lists during the run
     still_open = np.flatnonzero(world.records["terminal"] == TERMINAL_CODE["open"])
     for case in still_open:
         world.close(int(case), "censored")
@@ -115,7 +116,7 @@ def _arrivals(world: World) -> Generator:
     next case's timeout.
     """
     env = world.env
-    for case, created in enumerate(world.cases.created):
+    for case, created in enumerate(world.cases.created.tolist()):
         if created > env.now:
             wake = env.timeout(created - env.now)
             start_on(env, run_case(world, case), wake)

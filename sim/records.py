@@ -66,8 +66,21 @@ FIELDS: dict[str, tuple[str, object, str]] = {
 }
 
 
+#: Columns kept as Python lists while a run goes, because the contact path reads and writes
+#: them for almost every case: indexing a list costs a fraction of a numpy scalar read or
+#: write (100-400 ns each, a dozen per contact). :meth:`CaseRecords.freeze` turns them into
+#: arrays when the run ends. Integer and flag columns only: a list holds a small int for free,
+#: but a float costs an object (24 B) per case.
+LIVE: frozenset[str] = frozenset({"attempts", "contacts", "answers", "queued", "terminal"})
+
+
 class CaseRecords:
     """Columnar records of every case of one run.
+
+    While the run goes, ``records[name][case]`` reads and writes a cell (``+=`` too) of any
+    column; most columns are numpy arrays, the hottest few (:data:`LIVE`, and those added with
+    ``live=True``) Python lists. After :meth:`freeze` (the model calls it when the run ends;
+    :meth:`to_frame` too) every column is a numpy array, so whole-column arithmetic works.
 
     Parameters
     ----------
@@ -77,31 +90,51 @@ class CaseRecords:
 
     def __init__(self, n: int):
         self.n = n
-        self.columns: dict[str, np.ndarray] = {}
+        self.columns: dict[str, np.ndarray | list] = {}
         self.meanings: dict[str, str] = {}
+        self._live: dict[str, str] = {}  # list columns not yet frozen -> their dtype
+        self.frozen = False
         for name, (dtype, fill, meaning) in FIELDS.items():
-            self.add(name, dtype, fill, meaning)
+            self.add(name, dtype, fill, meaning, live=name in LIVE)
 
-    def add(self, name: str, dtype: str, fill: object, meaning: str) -> np.ndarray:
-        """Add a column (idempotent) and return its array."""
+    def add(self, name: str, dtype: str, fill: object, meaning: str,
+            live: bool = False) -> np.ndarray | list:
+        """Add a column (idempotent) and return it.
+
+        ``live=True`` keeps it a Python list until :meth:`freeze` (for integer or flag columns
+        written on the hot path of most cases); readers index it like an array.
+        """
         if name not in self.columns:
-            self.columns[name] = np.full(self.n, fill, dtype=dtype)
+            if live and not self.frozen:
+                self.columns[name] = [np.array(fill, dtype=dtype).item()] * self.n
+                self._live[name] = dtype
+            else:
+                self.columns[name] = np.full(self.n, fill, dtype=dtype)
             self.meanings[name] = meaning
         return self.columns[name]
 
-    def __getitem__(self, name: str) -> np.ndarray:
+    def __getitem__(self, name: str) -> np.ndarray | list:
         return self.columns[name]
+
+    def freeze(self) -> None:
+        """Turn the list columns into numpy arrays (the run is over; idempotent)."""
+        for name, dtype in self._live.items():
+            self.columns[name] = np.array(self.columns[name], dtype=dtype)
+        self._live.clear()
+        self.frozen = True
 
     def close(self, case: int, state: str, at: float) -> None:
         """Put ``case`` in terminal ``state`` at time ``at`` (exactly once)."""
-        if self.columns["terminal"][case] != 0:
+        terminal = self.columns["terminal"]
+        if terminal[case] != 0:
             raise RuntimeError(f"case {case} closed twice "
-                               f"({TERMINAL_STATES[self.columns['terminal'][case]]}, {state})")
-        self.columns["terminal"][case] = TERMINAL_CODE[state]
+                               f"({TERMINAL_STATES[terminal[case]]}, {state})")
+        terminal[case] = TERMINAL_CODE[state]
         self.columns["closed_at"][case] = at
 
     def to_frame(self) -> pd.DataFrame:
         """The records as a table; ``terminal`` as its state name."""
+        self.freeze()
         frame = pd.DataFrame(self.columns)
         frame["terminal"] = pd.Categorical.from_codes(frame["terminal"], TERMINAL_STATES)
         return frame

@@ -26,7 +26,6 @@ with the answerer's ``discourtesy`` probability (``discourteous``), which the sc
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Generator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol, runtime_checkable
@@ -52,11 +51,14 @@ def record_answer(world: World, case: int, wait: float, discourtesy: float = 0.0
         answered: an agent group, the bot, a peer); counted in ``discourteous``.
     """
     rec = world.records
-    k = int(rec["answers"][case])
+    answers = rec["answers"]
+    k = answers[case]
     if discourtesy > 0 and world.draws.uniform("contact/courtesy", case, k) < discourtesy:
         rec["discourteous"][case] += 1
-    rec["answers"][case] += 1
-    if math.isnan(rec["first_response_at"][case]):
+    answers[case] = k + 1
+    # Only this function books answers and first responses, so the first answer is the one
+    # that finds none before it (no NaN test of first_response_at needed).
+    if k == 0:
         rec["first_response_at"][case] = world.env.now
         rec["first_wait_h"][case] = wait
 

@@ -21,7 +21,7 @@ import math
 from collections.abc import Generator
 
 from ...config.vocab import CHANNELS
-from ..base import ContactResult, Provider, record_contact, record_wrong_answer
+from ..base import ContactResult, Provider, record_contact
 from ..registry import register_provider
 from ..staffing import book_daily, book_roster
 from .contact_params import ContactCentreParams
@@ -46,6 +46,11 @@ def _give_up(ticket) -> None:
         ticket.succeed(False)
 
 
+#: The stage's results, built once (a frozen dataclass costs a call per instance).
+_RESULTS = {outcome: ContactResult(outcome)
+            for outcome in ("resolved", "unresolved", "abandoned", "blocked")}
+
+
 @register_provider("in_house", "contact", ContactCentreParams)
 class ContactCentre(Provider):
     """In-house contact centre: own agents on rosters, by skill and channel."""
@@ -55,11 +60,13 @@ class ContactCentre(Provider):
     def __init__(self, world, params: ContactCentreParams, name: str = "in_house"):
         super().__init__(world, params, name)
         self.groups = {n: _Group(self.env, n, g) for n, g in params.groups.items()}
+        # Read and written for every contact: Python lists during the run (see CaseRecords).
         self._attempt = world.records.add("contact_attempt_index", "i2", 0,
-                                          "next free draw column for contact attempts")
+                                          "next free draw column for contact attempts",
+                                          live=True)
         self._channel = world.records.add("contact_channel", "i1", -1,
                                           "channel the consumer contacts on after switching "
-                                          "(-1: the case's first channel)")
+                                          "(-1: the case's first channel)", live=True)
         self._switches = world.records.add("channel_switches", "i2", 0,
                                            "times the consumer switched channel after "
                                            "abandoning or a busy signal")
@@ -79,21 +86,65 @@ class ContactCentre(Provider):
         fcr_override : float, optional
             FCR to use instead of the group's (e.g. smart diagnosis).
         """
-        p, rec, draws = self.params, self.world.records, self.world.draws
-        cases = self.world.cases
-        case_type = cases.type_name(case)
-        switched = int(self._channel[case])
-        channel = CHANNELS[switched] if switched >= 0 else cases.channel_name(case)
+        # One generator for the common route (one group, no overflow, no cap: the attempt and
+        # the handling inline): every `yield from` level would resume a frame per event, and
+        # every extra generator is built per contact. Other routes go through _reach_agent.
+        p, world, env = self.params, self.world, self.env
+        rec, draws = world.records, world.draws
+        attempt_index, attempts_col = self._attempt, rec["attempts"]
+        case_type = world.cases.type_name(case)
+        switched = self._channel[case]
+        channel = CHANNELS[switched] if switched >= 0 else world.cases.channel_name(case)
         answered = 0
         while True:
             attempts = 0
             while True:
-                k = int(self._attempt[case])
-                self._attempt[case] += 1
-                rec["attempts"][case] += 1
-                outcome, group, held = yield from self._reach_agent(case, case_type, channel, k)
-                if outcome == "served":
-                    break
+                k = attempt_index[case]
+                attempt_index[case] = k + 1
+                attempts_col[case] += 1
+                route = self._route.get((case_type, channel))
+                if route is None:
+                    route = self._route[(case_type, channel)] = self._make_route(case_type,
+                                                                                 channel)
+                group, cap, patience_dist, priority, overflow = route
+                held = None
+                if overflow is not None or cap is not None:
+                    outcome, group, held = yield from self._reach_agent(case, channel, k, route)
+                    if outcome == "served":
+                        break
+                else:
+                    # A free agent answers at once; otherwise the consumer waits for the
+                    # pool's grant or for patience to run out, whichever comes first.
+                    pool = group.pool
+                    if pool.in_use < pool.capacity:
+                        pool.in_use += 1
+                        wait = 0.0
+                    else:
+                        arrived = env.now
+                        ticket = pool.request(priority)
+                        pool.waiting += 1
+                        group.waiting_by_channel[channel] += 1
+                        if patience_dist is not None:
+                            timer = env.timeout(draws.value("contact/patience", patience_dist,
+                                                            case, k))
+                            timer.callbacks.append(lambda _timer, t=ticket: _give_up(t))
+                        try:
+                            served = yield ticket
+                        finally:
+                            pool.waiting -= 1
+                            group.waiting_by_channel[channel] -= 1
+                        wait = env.now - arrived
+                        if served is False:
+                            if attempts_col[case] == 1:
+                                rec["queued"][case] = True
+                                rec["first_attempt_wait_h"][case] = wait
+                            outcome, wait = "abandoned", None
+                    if wait is not None:
+                        if attempts_col[case] == 1:
+                            rec["queued"][case] = wait > 0
+                            rec["first_attempt_wait_h"][case] = wait
+                        record_contact(world, case, wait, group.params.discourtesy)
+                        break
                 rec["abandonments" if outcome == "abandoned" else "blocked"][case] += 1
                 attempts += 1
                 target = self._switch_to(case, channel, k) if attempts < p.max_attempts \
@@ -104,18 +155,34 @@ class ContactCentre(Provider):
                     self._switches[case] += 1
                 elif (attempts >= p.max_attempts
                         or draws.uniform("contact/retry", case, k) >= p.retry_probability):
-                    return ContactResult("unresolved" if answered else outcome)
-                yield self.env.timeout(draws.value("contact/retry_delay", p.retry_delay, case, k))
+                    return _RESULTS["unresolved" if answered else outcome]
+                yield env.timeout(draws.value("contact/retry_delay", p.retry_delay, case, k))
             answered += 1
-            yield from self._handle(case, case_type, channel, group, held, k, answered,
-                                    handle_factor)
-            fcr = group.params.fcr_at(self.env.now) if fcr_override is None else fcr_override
+            # Handling: the parameters in force when the agent answers.
+            hp, gp = self.params, group.params
+            duration = draws.value("contact/handle", hp.handle_dist(case_type, channel), case,
+                                   k) * gp.handle_time_factor
+            duration *= group.slowdown * handle_factor
+            if answered > 1:
+                duration *= hp.repeat_handle_factor
+            if hp.transfer_probability and draws.uniform("contact/transfer", case, k) < \
+                    hp.transfer_probability:
+                rec["transfers"][case] += 1
+                duration += draws.value("contact/transfer_time", hp.transfer_time, case, k)
+            try:
+                yield env.timeout(duration)
+            finally:
+                group.pool.release(held)
+            rec["staff_time_h"][case] += duration / group.params.concurrency
+            world.ledger.charge(case=case, time=env.now, component="contact", kind="variable",
+                                amount=hp.cost_per_contact.get(channel, 0.0))
+            fcr = group.params.fcr_at(env.now) if fcr_override is None else fcr_override
             if draws.uniform("contact/fcr", case, k) < fcr:
-                return ContactResult("resolved")
-            record_wrong_answer(self.world, case)
+                return _RESULTS["resolved"]
+            rec["wrong_answers"][case] += 1  # as record_wrong_answer
             if answered >= p.max_contacts:
-                return ContactResult("unresolved")
-            yield self.env.timeout(draws.value("contact/repeat_delay", p.repeat_delay, case, k))
+                return _RESULTS["unresolved"]
+            yield env.timeout(draws.value("contact/repeat_delay", p.repeat_delay, case, k))
 
     def _switch_to(self, case: int, channel: str, k: int) -> str | None:
         """The channel a consumer who just left ``channel`` tries next, or None (stays)."""
@@ -129,65 +196,10 @@ class ContactCentre(Provider):
             u -= probability
         return None
 
-    def _handle(self, case, case_type, channel, group, held, k, answered, handle_factor):
-        p, rec, draws = self.params, self.world.records, self.world.draws
-        dist = p.handle_dist(case_type, channel)
-        duration = draws.value("contact/handle", dist, case, k) * group.params.handle_time_factor
-        duration *= group.slowdown * handle_factor
-        if answered > 1:
-            duration *= p.repeat_handle_factor
-        if p.transfer_probability and draws.uniform("contact/transfer", case, k) < \
-                p.transfer_probability:
-            rec["transfers"][case] += 1
-            duration += draws.value("contact/transfer_time", p.transfer_time, case, k)
-        try:
-            yield self.env.timeout(duration)
-        finally:
-            group.pool.release(held)
-        rec["staff_time_h"][case] += duration / group.params.concurrency
-        self.world.ledger.charge(case=case, time=self.env.now, component="contact",
-                                 kind="variable", amount=p.cost_per_contact.get(channel, 0.0))
-
-    def _reach_one(self, case, channel, k, group, patience_dist, priority) -> Generator:
-        """One attempt at one group, no overflow, no cap (the common case, kept lean): a free
-        agent answers at once; otherwise the consumer waits for the pool's grant or for
-        patience to run out, whichever comes first."""
-        env, rec, pool = self.env, self.world.records, group.pool
-        arrived = env.now
-        if pool.acquire():
-            wait = 0.0
-        else:
-            ticket = pool.request(priority)
-            self._wait(group, channel, +1)
-            if patience_dist is not None:
-                timer = env.timeout(self.world.draws.value("contact/patience", patience_dist,
-                                                           case, k))
-                timer.callbacks.append(lambda _timer: _give_up(ticket))
-            try:
-                served = yield ticket
-            finally:
-                self._wait(group, channel, -1)
-            wait = env.now - arrived
-            if served is False:
-                if rec["attempts"][case] == 1:
-                    rec["queued"][case] = True
-                    rec["first_attempt_wait_h"][case] = wait
-                return "abandoned", group, None
-        if rec["attempts"][case] == 1:
-            rec["queued"][case] = wait > 0
-            rec["first_attempt_wait_h"][case] = wait
-        record_contact(self.world, case, wait, group.params.discourtesy)
-        return "served", group, None
-
-    def _reach_agent(self, case: int, case_type: str, channel: str, k: int) -> Generator:
-        """One attempt: returns ``(outcome, group, granted request or None)``."""
-        route = self._route.get((case_type, channel))
-        if route is None:
-            route = self._route[(case_type, channel)] = self._make_route(case_type, channel)
+    def _reach_agent(self, case: int, channel: str, k: int, route: tuple) -> Generator:
+        """One attempt with overflow or a queue cap: returns ``(outcome, group, granted
+        request or None)``."""
         primary, cap, patience_dist, priority, overflow = route
-        if overflow is None and cap is None:
-            return (yield from self._reach_one(case, channel, k, primary, patience_dist,
-                                               priority))
         env, rec = self.env, self.world.records
         # Blocked only when the waiting room is full and no server is free (with cap 0, an
         # idle agent still answers: M/M/c/c).
