@@ -13,10 +13,27 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import special, stats
+from scipy import special
 
 from .errors import MISSING, UNSHOWN, Problem, ScenarioError
 from .units import ALLOWED_DURATION, parse_duration
+
+
+def _triang():
+    """``scipy.stats.triang``, imported on first use: ``scipy.stats`` takes about a second to
+    import, paid by every worker process a run starts."""
+    from scipy import stats
+
+    return stats.triang
+
+
+def _triangular_ppf(u: np.ndarray, c: float, loc: float, scale: float) -> np.ndarray:
+    """The triangular quantile as ``scipy.stats.triang.ppf`` computes it, to the last bit
+    (its ``_ppf`` times ``scale`` plus ``loc``; u = 0 and 1 give the ends either way), without
+    importing ``scipy.stats`` (every scenario's default delivery lag is triangular)."""
+    q = np.where(u < c, np.sqrt(c * u), 1 - np.sqrt((1 - c) * (1 - u)))
+    return q * scale + loc
+
 
 #: Parameters each kind takes; ``shape`` is always a plain number, the others carry the unit of
 #: the quantity (a duration for durations).
@@ -116,7 +133,7 @@ class Dist:
             case "weibull":
                 return p[1] * (-np.log1p(-u)) ** (1 / p[0])
             case "triangular":
-                return stats.triang.ppf(u, _tri_c(p), loc=p[0], scale=p[2] - p[0]) \
+                return _triangular_ppf(u, _tri_c(p), p[0], p[2] - p[0]) \
                     if p[2] > p[0] else np.full_like(u, p[0])
             case "uniform":
                 return p[0] + (p[1] - p[0]) * u
@@ -149,7 +166,7 @@ class Dist:
             case "triangular":
                 if p[2] == p[0]:
                     return (x >= p[0]).astype(float)
-                return stats.triang.cdf(x, _tri_c(p), loc=p[0], scale=p[2] - p[0])
+                return _triang().cdf(x, _tri_c(p), loc=p[0], scale=p[2] - p[0])
             case "uniform":
                 if p[1] == p[0]:
                     return (x >= p[0]).astype(float)
