@@ -83,3 +83,29 @@ def test_the_projects_local_dask_cluster_listens_on_loopback_only():
     assert listeners
     exposed = sorted(a for a in listeners if not ipaddress.ip_address(a[0]).is_loopback)
     assert not exposed, f"listening beyond loopback: {exposed}"
+
+
+def _worker_settings() -> dict:
+    import dask
+
+    return {key: dask.config.get(key) for key in
+            ("distributed.worker.profile.enabled", "distributed.admin.tick.interval")}
+
+
+def test_the_projects_local_cluster_workers_run_without_the_profiler():
+    """The workers of ``--dask local`` take its settings for long CPU-bound tasks (the
+    statistical profiler off, slow housekeeping ticks); the client's own config is left as
+    it was."""
+    import dask
+
+    from sim.experiment.cluster import LOCAL_CLUSTER_CONFIG, executor
+
+    before = dask.config.get("distributed.worker.profile.enabled")
+    with executor(jobs=1, dask="local") as pool:
+        settings = pool._client.run(_worker_settings)
+    assert settings
+    for worker in settings.values():
+        assert worker["distributed.worker.profile.enabled"] is False
+        assert worker["distributed.admin.tick.interval"] == \
+            LOCAL_CLUSTER_CONFIG["distributed.admin.tick.interval"]
+    assert dask.config.get("distributed.worker.profile.enabled") == before
