@@ -183,6 +183,7 @@ def test_command_line_reports_the_worst_hours(tmp_path, capsys):
     assert "6 hours judged; 0 hours not judged" in text
     hours = pd.read_csv(next(out.rglob("hours_textbook.csv")))
     assert len(hours) == 168 and hours["judged"].sum() == 6
+    assert next(out.rglob("figures/hours_textbook.png")).stat().st_size > 0
     assert main(["optimise-staffing", str(path), "--require", PER_HOUR,
                  "--min-hour-contacts", "100000", "--replications", "1",
                  "--out", str(out)]) == 2                              # no hour can be judged

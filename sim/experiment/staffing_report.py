@@ -4,7 +4,8 @@ A new ``results/staffing/<scenario>/<timestamp>/`` written atomically (``COMPLET
 ``optimal.csv`` (each design at its cheapest staffing meeting the targets, with the
 confidence), ``candidates_<design>.csv`` (every staffing simulated), for per-hour targets
 ``hours_<design>.csv`` (every hour of the week at the chosen staffing: contacts, share
-answered in time, judged, met), a staffing curve per design and ``report.md``.
+answered in time, judged, met, with a figure), a staffing curve per design and
+``report.md``.
 """
 
 from __future__ import annotations
@@ -43,6 +44,36 @@ def staffing_figure(result):
         ax.set_xlabel(".".join(key.split(".")[-2:]) + " (head count)")
         ax.grid(alpha=0.3)
     fig.suptitle(f"Staffing of {result.design}: candidates evaluated by simulation", fontsize=10)
+    fig.tight_layout()
+    return fig
+
+
+def hours_figure(result):
+    """Share answered in time per hour of the week at the chosen staffing, per per-hour
+    target: judged hours as bars (red where short), unjudged hours as grey marks."""
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    n = len(result.hours)
+    fig, axes = plt.subplots(n, 1, figsize=(10.0, 2.8 * n), squeeze=False)
+    for ax, (target, table) in zip(axes[:, 0], result.hours.items(), strict=True):
+        req = next(q for q in result.requirements if str(q) == target)
+        judged = table["judged"].to_numpy()
+        share = table["share"].to_numpy(dtype=float)
+        colour = np.where(table["met"].to_numpy(), "tab:blue", "tab:red")
+        hours = table["hour_of_week"].to_numpy()
+        ax.bar(hours[judged], share[judged], width=0.9, color=colour[judged])
+        few = ~judged & (table["contacts"].to_numpy() > 0)
+        ax.plot(hours[few], share[few], "o", color="grey", ms=3,
+                label="not judged (too few contacts)")
+        ax.axhline(req.value, color="black", lw=0.8, label=f"target {req.value:g}")
+        ax.set_xticks(range(0, 169, 24), ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun", ""])
+        ax.set_xlim(-1, 168)
+        ax.set_ylim(0, 1.02)
+        ax.set_ylabel("answered in time [share]")
+        ax.set_title(target, fontsize=9)
+        ax.legend(fontsize=7, loc="lower right")
+    fig.suptitle(f"{result.design}: service level per hour of the week", fontsize=10)
     fig.tight_layout()
     return fig
 
@@ -118,6 +149,10 @@ def write_staffing(results, root: str | Path, scenario: str, command: str | None
             lines += [f"## {r.design}", "", f"start {r.start}; chosen {r.best}", "", "```",
                       r.candidates.to_string(index=False, float_format=_fmt),
                       "```", "", f"![staffing](figures/staffing_{r.design}.png)", ""]
+            if r.hours:
+                (tmp / "figures" / f"hours_{r.design}.png").write_bytes(png(hours_figure(r)))
+                files.append(f"figures/hours_{r.design}.png")
+                lines += [f"![hours](figures/hours_{r.design}.png)", ""]
         write_text(tmp / "report.md", "\n".join(lines))
         meta = {"analysis": "optimise-staffing", "scenario": scenario,
                 "requirements": [str(q) for q in results[0].requirements],
