@@ -7,7 +7,6 @@ writes no files and keeps no state between calls.
 from __future__ import annotations
 
 import gc
-from collections.abc import Generator
 from dataclasses import dataclass
 
 import numpy as np
@@ -18,9 +17,8 @@ from . import invariants
 from .config.schema import Scenario
 from .config.vocab import CASE_TYPES, CHANNELS, TERMINAL_CODE
 from .demand import CaseTable
-from .journeys import JOURNEYS, run_case
+from .journeys import JOURNEYS, arrivals
 from .journeys import load_all as load_journeys
-from .processes import start_on
 from .streams import Streams
 from .world import World
 
@@ -77,7 +75,7 @@ def simulate(scenario: Scenario, design: str | None = None, replication: int = 0
         raise NotImplementedError(f"no journey for case types {sorted(missing)}")
     world = World(scenario, chosen, streams, cases)
     world.start()
-    world.env.process(_arrivals(world))
+    world.env.process(arrivals(world))
     _run_without_gc_pauses(world.env, world.end)
     world.records.freeze()  # hot columns were Python lists during the run
     still_open = np.flatnonzero(world.records["terminal"] == TERMINAL_CODE["open"])
@@ -106,23 +104,6 @@ def _run_without_gc_pauses(env, until: float) -> None:
     finally:
         gc.set_threshold(*threshold)
         gc.unfreeze()
-
-
-def _arrivals(world: World) -> Generator:
-    """Start each case at its creation time.
-
-    A later case starts on the very timeout this process waits on (one event per case, not a
-    timeout plus a process start); it takes its first step before this process creates the
-    next case's timeout.
-    """
-    env = world.env
-    for case, created in enumerate(world.cases.created.tolist()):
-        if created > env.now:
-            wake = env.timeout(created - env.now)
-            start_on(env, run_case(world, case), wake)
-            yield wake
-        else:
-            env.process(run_case(world, case))
 
 
 def case_frame(world: World) -> pd.DataFrame:

@@ -1,12 +1,20 @@
-"""SimPy processes that start on an event: one scheduled event per start instead of two.
+"""SimPy processes that start on an event and end without an event nobody waits for.
 
 ``env.process(gen)`` schedules an ``Initialize`` event to run the generator's first step; a
 process whose first act is to wait (a case that arrives later, a consumer who checks a parcel
 days after the hand-over) then schedules a second event for that wait. :func:`start_on` starts
 the generator directly when a given event fires (the arrival timeout that the arrivals process
 waits on anyway), and :func:`start_after` when a fresh timeout fires, so such a start costs one
-event. The result is an ordinary :class:`simpy.Process` (it can be waited on, interrupted,
-and it fails the run if its generator raises).
+event.
+
+When its generator returns, a SimPy process schedules itself as an event so that whoever
+waits on it resumes. Nobody waits on a case or a parcel watch, so these processes schedule
+that event only when something is waiting for them (a callback registered); otherwise they
+become processed at once, with their value. Leaving out an event that would have run no
+callback changes nothing else: every other event keeps its time, priority and relative order.
+
+The result is an ordinary :class:`simpy.Process`: it can be waited on (before or after it
+ended), interrupted, and it fails the run if its generator raises.
 """
 
 from __future__ import annotations
@@ -14,21 +22,77 @@ from __future__ import annotations
 from collections.abc import Generator
 
 import simpy
-from simpy.events import Event
+from simpy.events import Event, Initialize
 
 
 class _StartsOn(simpy.Process):
     """A process whose generator takes its first step when ``event`` is processed."""
 
-    def __init__(self, env: simpy.Environment, generator: Generator, event: Event):
+    def __init__(self, env: simpy.Environment, generator: Generator, event: Event | None):
         if not hasattr(generator, "throw"):
             raise ValueError(f"{generator} is not a generator.")
         # As simpy.Process.__init__, with the start event given instead of an Initialize.
         self.env = env
         self.callbacks = []
         self._generator = generator
+        if event is None:  # start now, as env.process would (an urgent Initialize)
+            event = Initialize(env, self)
+            event.callbacks[0] = self._begin
+        else:
+            event.callbacks.append(self._begin)
         self._target = event
-        event.callbacks.append(self._resume)
+
+    def _begin(self, event: Event) -> None:
+        """The first step (subclasses add what happens when the process starts)."""
+        self._resume(event)
+
+    def _returned(self, value) -> None:
+        """Called when the generator has returned ``value`` (subclasses add to it)."""
+
+    def _resume(self, event: Event) -> None:
+        # simpy.Process._resume, except that a process that returns while nothing waits for
+        # it is processed at once instead of scheduled (see the module docstring).
+        env = self.env
+        env._active_proc = self
+        generator = self._generator
+        while True:
+            try:
+                if event._ok:
+                    event = generator.send(event._value)
+                else:
+                    # The process has to handle the failed event (or fail itself); it gets
+                    # its own copy of the exception, as in SimPy.
+                    event._defused = True
+                    exc = type(event._value)(*event._value.args)
+                    exc.__cause__ = event._value
+                    event = generator.throw(exc)
+            except StopIteration as stop:
+                event = None
+                self._ok = True
+                self._value = stop.value
+                self._returned(stop.value)
+                if self.callbacks:
+                    env.schedule(self)
+                else:
+                    self.callbacks = None  # processed: a later ``yield`` gets the value
+                break
+            except BaseException as error:
+                event = None
+                self._ok = False
+                error.__traceback__ = error.__traceback__.tb_next
+                self._value = error
+                env.schedule(self)  # fails the run unless someone handles it
+                break
+            try:
+                if event.callbacks is not None:
+                    event.callbacks.append(self._resume)
+                    break
+            except AttributeError:
+                if hasattr(event, "callbacks"):
+                    raise
+                raise RuntimeError(f'Invalid yield value "{event}"') from None
+        self._target = event
+        env._active_proc = None
 
 
 def start_on(env: simpy.Environment, generator: Generator, event: Event) -> simpy.Process:

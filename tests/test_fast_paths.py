@@ -3,7 +3,8 @@
 - KPIs read categorical columns on their codes (:mod:`sim.outcomes.codes`); a table whose
   name columns are plain strings takes the string path. Both must give the same KPIs.
 - Processes that start on their first timeout (:mod:`sim.processes`) behave as SimPy
-  processes started with ``env.process`` and a first ``yield env.timeout``.
+  processes started with ``env.process`` and a first ``yield env.timeout``, and their end is
+  an event only when something waits for them.
 """
 
 from __future__ import annotations
@@ -76,8 +77,28 @@ def test_start_after_is_a_process_that_starts_late():
     env.run()
     assert log == [("late", "start", 2.0), ("late", "end", 3.5)]
     assert late.value == "late" and not late.is_alive
-    # Events: the start timeout, the inner timeout and the process's end (no Initialize).
-    assert next(env._eid) == 3
+    # Events: the start timeout and the inner timeout (no Initialize; nothing waits for the
+    # process, so its end is no event).
+    assert next(env._eid) == 2
+
+
+def test_a_late_process_can_be_waited_on_before_and_after_it_ends():
+    env = simpy.Environment()
+    log: list = []
+    proc = start_after(env, _log(env, log, "p"), 1.0)
+    seen = []
+
+    def early():  # waits while the process runs: resumed by the process's end event
+        seen.append(("early", (yield proc), env.now))
+
+    def late():  # waits after the process has ended: gets its value at once
+        yield env.timeout(5.0)
+        seen.append(("late", (yield proc), env.now))
+
+    env.process(early())
+    env.process(late())
+    env.run()
+    assert seen == [("early", "p", 2.5), ("late", "p", 5.0)]
 
 
 def test_start_on_runs_before_later_waiters_and_can_be_interrupted():

@@ -1,8 +1,11 @@
 """Case journeys: the stages each case type goes through, routed to the design's providers.
 
-A journey is a generator function ``journey(world, case)`` that ``yield from``-s the stage
-services of ``world.stage(...)`` and returns the case's terminal state. :func:`run_case` closes
-the case with that state, so every case ends in exactly one terminal state.
+A journey is a callable ``journey(world, case)`` returning a generator that ``yield from``-s
+the stage services of ``world.stage(...)`` and returns the case's terminal state. Each case is
+a process of its own journey, started by :func:`arrivals`; when the journey
+returns, the process closes the case with that state, so every case ends in exactly one
+terminal state. The journey's generator is the process itself (no wrapping generator that each
+of the case's events would resume through), and the case's end schedules no event.
 """
 
 from __future__ import annotations
@@ -10,6 +13,8 @@ from __future__ import annotations
 import importlib
 import pkgutil
 from collections.abc import Callable, Generator
+
+from ..processes import _StartsOn
 
 JOURNEYS: dict[str, Callable[..., Generator]] = {}
 
@@ -31,9 +36,37 @@ def load_all() -> None:
         importlib.import_module(info.name)
 
 
-def run_case(world, case: int) -> Generator:
-    """Process of one case: its journey, then its terminal state."""
-    world.open_cases += 1
-    case_type = world.cases.type_name(case)
-    state = yield from JOURNEYS[case_type](world, case)
-    world.close(case, state)
+class _Case(_StartsOn):
+    """The process of one case: its journey; the journey's value is its terminal state."""
+
+    def __init__(self, world, case: int, event):
+        self._world = world
+        self._case = case
+        super().__init__(world.env, JOURNEYS[world.cases.type_name(case)](world, case), event)
+
+    def _begin(self, event) -> None:
+        self._world.open_cases += 1
+        self._resume(event)
+
+    def _returned(self, state: str) -> None:
+        self._world.close(self._case, state)
+
+
+def arrivals(world) -> Generator:
+    """Start each case at its creation time.
+
+    A later case starts on the very timeout this process waits on (one event per case, not a
+    timeout plus a process start); it takes its first step before this process creates the
+    next case's timeout. Creation times are read as Python floats: the clock then stays a
+    Python float (a numpy scalar would make every later time a slower numpy scalar, with the
+    same value).
+    """
+    env = world.env
+    timeout = env.timeout
+    for case, created in enumerate(world.cases.created.tolist()):
+        if created > env.now:
+            wake = timeout(created - env.now)
+            _Case(world, case, wake)
+            yield wake
+        else:
+            _Case(world, case, None)
