@@ -208,11 +208,13 @@ def _refund(world, case: int, requested_at: float, received: bool) -> Generator:
 
 @journey("return_refund")
 def return_refund(world, case: int) -> Generator:
-    """Return and refund. Returns the terminal state."""
-    return (yield from return_goods(world, case, exchange=False))
+    """Return and refund: the generator of :func:`return_goods` (no generator of its own
+    that each of the case's events would resume through). Returns the terminal state."""
+    return return_goods(world, case, exchange=False)
 
 
 @journey("exchange")
 def exchange(world, case: int) -> Generator:
-    """Exchange: a return, then the replacement. Returns the terminal state."""
-    return (yield from return_goods(world, case, exchange=True))
+    """Exchange, a return then the replacement: the generator of :func:`return_goods`.
+    Returns the terminal state."""
+    return return_goods(world, case, exchange=True)

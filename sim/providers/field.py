@@ -129,6 +129,28 @@ class FieldProvider(Provider):
     def _arrive(self, case: int) -> None:
         self.world.records["visits"][case] += 1
 
+    def _travel_and_work(self, case: int, on_site: float, *to_site: float) -> Generator:
+        """The waits ``to_site`` (lead time, travel), the technician's arrival (``visits``
+        + 1), then ``on_site``.
+
+        Nothing else of the case happens in between, so where the end of the work is exactly
+        the time consecutive timeouts would give and inside the run, this is one timeout and
+        the arrival is counted at its start (the count is read only after the visit).
+        """
+        env = self.env
+        now = at = env.now
+        for delay in to_site:
+            at += delay
+        done = at + on_site
+        if now + (done - now) == done and done < self.world.end:
+            self._arrive(case)
+            yield env.timeout(done - now)
+            return
+        for delay in to_site:
+            yield env.timeout(delay)
+        self._arrive(case)
+        yield env.timeout(on_site)
+
     def _charge(self, case: int, kind: str, k: int, fee: float) -> None:
         """Charge the visit fee and, for repairs that need them, the parts."""
         ledger, now = self.world.ledger, self.env.now
@@ -171,13 +193,12 @@ class FieldProvider(Provider):
 
     def _manufacturer_visit(self, case: int, kind: str, k: int) -> Generator:
         """A visit by the manufacturer network (pure delays, no capacity limit)."""
-        p, draws, env = self.params, self.world.draws, self.env
+        p, draws = self.params, self.world.draws
         fb = p.fallback
         self._fallback[case] = True
-        yield env.timeout(draws.value("field/lead_time", fb.lead_time, case, k))
-        yield env.timeout(draws.value("field/travel", p.travel, case, k))
-        self._arrive(case)
-        yield env.timeout(draws.value("field/on_site", p.on_site, case, k))
+        yield from self._travel_and_work(case, draws.value("field/on_site", p.on_site, case, k),
+                                         draws.value("field/lead_time", fb.lead_time, case, k),
+                                         draws.value("field/travel", p.travel, case, k))
         self._charge(case, kind, k, fb.fee)
         success = fb.first_time_fix if kind == "repair" else fb.job_success
         return self._done_right(case, kind, k, success)

@@ -84,17 +84,34 @@ def drift_paths(base: np.ndarray, params: ReliabilityParams, weeks: int,
 
 
 def appointment(provider, case: int, k: int, lead_time: Dist) -> Generator:
-    """The lead time to the appointment, with parts waits, no-shows and late arrival."""
+    """The lead time to the appointment, with parts waits, no-shows and late arrival.
+
+    Each missed appointment (``no_shows`` + 1) and a late arrival (``late_arrivals`` + 1) is
+    counted when it happens, and followed by its own delay. The counts are read only after
+    the case, so where the sum of the delays is exactly the time consecutive timeouts would
+    give and inside the run, the counts are made at once and the wait is one timeout.
+    """
     env, draws, rel = provider.env, provider.world.draws, provider.params.reliability
-    yield env.timeout(draws.value("field/lead_time", lead_time, case, k))
+    steps = [(None, draws.value("field/lead_time", lead_time, case, k))]
     for n in range(rel.max_rebookings):
         if draws.uniform(f"field/no_show/{n}", case, k) >= rel.no_show_probability:
             break
-        provider.no_shows[case] += 1
-        yield env.timeout(draws.value(f"field/rebook/{n}", rel.rebook_delay, case, k))
+        steps.append((provider.no_shows,
+                      draws.value(f"field/rebook/{n}", rel.rebook_delay, case, k)))
     if draws.uniform("field/late", case, k) < rel.late_probability:
-        provider.late_arrivals[case] += 1
-        yield env.timeout(draws.value("field/late_by", rel.late_by, case, k))
+        steps.append((provider.late_arrivals, draws.value("field/late_by", rel.late_by, case, k)))
+    now = at = env.now
+    for _, delay in steps:
+        at += delay
+    if now + (at - now) == at and at < provider.world.end:
+        for count, _ in steps[1:]:
+            count[case] += 1
+        yield env.timeout(at - now)
+        return
+    for count, delay in steps:
+        if count is not None:
+            count[case] += 1
+        yield env.timeout(delay)
 
 
 def await_parts(provider, case: int, kind: str, k: int) -> Generator:

@@ -133,7 +133,12 @@ class ParcelLogistics(Provider):
         k = int(self._parcels[case])
         self._parcels[case] += 1
         if drop_off_delay is None:
-            yield from self._pickup(case, k)
+            at = self._book_pickup(case, k)
+            self.awaiting_pickup += 1
+            try:
+                yield env.timeout(max(at - env.now, 0.0))
+            finally:
+                self.awaiting_pickup -= 1
         else:
             yield env.timeout(drop_off_delay)
         handed = env.now
@@ -191,22 +196,17 @@ class ParcelLogistics(Provider):
         yield env.timeout(arrival - env.now)
         rec["replacement_at"][case] = env.now
 
-    def _pickup(self, case: int, k: int) -> Generator:
-        """Book the first day with a free slot (see the module docstring) and wait for it."""
-        env = self.env
-        now = env.now
+    def _book_pickup(self, case: int, k: int) -> float:
+        """Book the first day with a free slot (see the module docstring); the pickup time."""
+        now = self.env.now
         today = int(math.floor(now / DAY))
         day = today if now - today * DAY < self.params.pickup_cutoff_hour else today + 1
-        while self._booked.get(day, 0) >= self.capacity_on(day):
+        booked = self._booked
+        while booked.get(day, 0) >= self.capacity_on(day):
             day += 1
-        self._booked[day] = self._booked.get(day, 0) + 1
-        at = day * DAY + self.world.draws.value("logistics/pickup_hour", self.params.pickup_hour,
-                                                case, k)
-        self.awaiting_pickup += 1
-        try:
-            yield env.timeout(max(at - now, 0.0))
-        finally:
-            self.awaiting_pickup -= 1
+        booked[day] = booked.get(day, 0) + 1
+        return day * DAY + self.world.draws.value("logistics/pickup_hour",
+                                                  self.params.pickup_hour, case, k)
 
     def _lose(self, case: int) -> Generator:
         """A lost parcel: found out, the consumer contacts again, the platform compensates."""

@@ -123,9 +123,9 @@ class ServicePlatform(FieldProvider):
                    p.technicians - 1)
         self._technician[case] = tech
         yield from appointment(self, case, k, p.lead_time)
-        yield env.timeout(draws.value("field/travel", p.travel, case, k))
-        self._arrive(case)
-        yield env.timeout(draws.value("field/on_site", p.on_site, case, k) * on_site_factor)
+        yield from self._travel_and_work(
+            case, draws.value("field/on_site", p.on_site, case, k) * on_site_factor,
+            draws.value("field/travel", p.travel, case, k))
         week = min(int(env.now // HOURS_PER_WEEK), self.ftf_by_week.shape[1] - 1)
         success = float(self.ftf_by_week[tech, week]) if kind == "repair" else p.success(kind)
         return self.fee(case), success

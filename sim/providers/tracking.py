@@ -33,6 +33,9 @@ from __future__ import annotations
 import math
 from collections.abc import Generator
 from dataclasses import dataclass
+from functools import partial
+
+import numpy as np
 
 from ..config.distributions import Dist
 from ..config.fields import dist, duration, number, probability
@@ -74,7 +77,7 @@ class Tracker:
         # Per case: times scans became visible (for "news"), and WISMO checks made so far.
         self._visible: dict[int, list[float]] = {}
         self._checks: dict[int, int] = {}
-        self._names: dict[int, list[tuple[str, str]]] = {}  # stream names of the scans of a leg
+        self._leg_columns: dict[tuple[int, int], tuple] = {}  # see _columns
 
     def scan_leg(self, case: int, leg: int, handed: float, arrival: float,
                  lost: bool = False) -> tuple[float, float]:
@@ -83,24 +86,20 @@ class Tracker:
         Times are ``inf`` for scans that never reach the platform. ``arrival`` is the
         delivery time (ignored when ``lost``).
         """
-        p, rec, draws = self.params, self.world.records, self.world.draws
+        p, rec = self.params, self.world.records
         n = p.hub_scans + 2
-        names = self._names.get(n)
-        if names is None:
-            names = self._names[n] = [(f"tracking/missing/{j}", f"tracking/lag/{j}")
-                                      for j in range(n)]
         span = arrival - handed
         seen = self._visible.setdefault(case, [])
         visible = []
         missing = late = 0
-        for j, (missing_name, lag_name) in enumerate(names):
-            if (lost and j > 0) or draws.uniform(missing_name, case, leg) < \
-                    p.missing_probability:
+        p_missing, promised = p.missing_probability, p.promised_scan_lag
+        for j, (u_missing, lags) in enumerate(self._columns(leg)):
+            if (lost and j > 0) or u_missing.item(case) < p_missing:
                 missing += 1
                 visible.append(math.inf)
                 continue
-            lag = draws.value(lag_name, p.scan_lag, case, leg)
-            if lag > p.promised_scan_lag:
+            lag = lags.item(case)
+            if lag > promised:
                 late += 1
             # Scan j of n is (j / (n - 1)) of the way through the transit.
             at = (handed if lost else handed + span * j / (n - 1)) + lag
@@ -113,6 +112,29 @@ class Tracker:
             rec["scans_late"][case] += late
         finite = [v for v in visible if math.isfinite(v)]
         return (min(finite) if finite else math.inf), visible[-1]
+
+    def _columns(self, leg: int) -> list:
+        """Per scan of a ``leg``-th leg: (missing uniforms, lags), each read as
+        ``.item(case)``: the Python floats ``draws.uniform`` / ``draws.value`` give, straight
+        from their float64 columns.
+
+        Made once per leg index and tracking table (a scenario event may swap the table).
+        """
+        p = self.params
+        key = (leg, id(p))
+        entry = self._leg_columns.get(key)
+        if entry is not None and entry[0] is p:
+            return entry[1]
+        draws, n = self.world.draws, p.hub_scans + 2
+        names = [(f"tracking/missing/{j}", f"tracking/lag/{j}") for j in range(n)]
+        if leg < draws.slots:
+            columns = [(_floats(draws.column(m, leg)), _floats(draws.values(lag, p.scan_lag, leg)))
+                       for m, lag in names]
+        else:  # beyond the stored uses: the draws' own (rare) path
+            columns = [(_Spill(partial(draws.uniform, m), leg),
+                        _Spill(partial(draws.value, lag, p.scan_lag), leg)) for m, lag in names]
+        self._leg_columns[key] = (p, columns)
+        return columns
 
     # --- the consumer's watch -----------------------------------------------------------------
     def watch_parcel(self, case: int, handed: float, known_at: float,
@@ -178,3 +200,18 @@ class Tracker:
                 rec["wismo_contacts"][case] += 1
                 yield from world.stage("contact").serve(case)
             yield self.env.timeout(policy.wismo_recheck)
+
+
+def _floats(column):
+    """``column`` as float64 (``.item`` then gives the Python float the draws give)."""
+    return column if column.dtype == np.float64 else column.astype(np.float64)
+
+
+class _Spill:
+    """``.item(case)`` through the draws' own method, for legs beyond the stored columns."""
+
+    def __init__(self, draw, leg: int):
+        self._draw, self._leg = draw, leg
+
+    def item(self, case: int) -> float:
+        return self._draw(case, self._leg)

@@ -67,7 +67,7 @@ class Technicians(FieldProvider):
         self.pool = RosteredPool(self.env, params.technicians_by_hour())
 
     def _job(self, case: int, kind: str, k: int, on_site_factor: float) -> Generator:
-        p, draws, env = self.params, self.world.draws, self.env
+        p, draws = self.params, self.world.draws
         yield from appointment(self, case, k, p.lead_time)
         # From the appointment on, the job waits for a free technician (FIFO).
         request = self.pool.request(0)
@@ -79,9 +79,9 @@ class Technicians(FieldProvider):
         try:
             # The technician is held for the trip out and the job; the trip onward is the
             # next job's travel.
-            yield env.timeout(draws.value("field/travel", p.travel, case, k))
-            self._arrive(case)
-            yield env.timeout(draws.value("field/on_site", p.on_site, case, k) * on_site_factor)
+            yield from self._travel_and_work(
+                case, draws.value("field/on_site", p.on_site, case, k) * on_site_factor,
+                draws.value("field/travel", p.travel, case, k))
         finally:
             self.pool.release(request)
         return p.cost_per_visit, (p.first_time_fix if kind == "repair" else p.success(kind))
