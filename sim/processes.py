@@ -15,14 +15,21 @@ callback changes nothing else: every other event keeps its time, priority and re
 
 The result is an ordinary :class:`simpy.Process`: it can be waited on (before or after it
 ended), interrupted, and it fails the run if its generator raises.
+
+:class:`Environment` is a :class:`simpy.Environment` whose ``run(until=time)`` processes the
+events in one loop instead of a method call (and an exception handler) per event, and whose
+timeouts schedule themselves without a call of ``schedule``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Generator
+from functools import partial
+from heapq import heappop, heappush
 
 import simpy
-from simpy.events import Event, Initialize
+from simpy.core import StopSimulation
+from simpy.events import NORMAL, URGENT, Event, Initialize, Timeout
 
 
 class _StartsOn(simpy.Process):
@@ -109,3 +116,63 @@ def start_on(env: simpy.Environment, generator: Generator, event: Event) -> simp
 def start_after(env: simpy.Environment, generator: Generator, delay: float) -> simpy.Process:
     """Start ``generator`` as a process ``delay`` from now (one event: the timeout)."""
     return _StartsOn(env, generator, env.timeout(delay))
+
+
+class _Timeout(Timeout):
+    """:class:`simpy.Timeout` with ``env.schedule`` inlined (same time, priority and order)."""
+
+    def __init__(self, env: simpy.Environment, delay: float, value=None):
+        if delay < 0:
+            raise ValueError(f"Negative delay {delay}")
+        self.env = env
+        self.callbacks = []
+        self._value = value
+        self._delay = delay
+        self._ok = True
+        heappush(env._queue, (env._now + delay, NORMAL, next(env._eid), self))
+
+
+class Environment(simpy.Environment):
+    """A :class:`simpy.Environment` whose ``run(until=time)`` steps in one loop.
+
+    The events run exactly as ``simpy.Environment.run`` runs them: in (time, priority, order
+    of scheduling) order, up to the stop SimPy would schedule at ``until`` with urgent
+    priority (events at ``until`` itself do not run, unless urgent and scheduled before the
+    call), after which the clock reads ``until``. A failed event that nobody handled fails the
+    run. ``run()`` and ``run(until=event)`` are SimPy's own. ``timeout`` makes
+    :class:`simpy.Timeout` events, scheduled as SimPy schedules them.
+    """
+
+    def __init__(self, initial_time: float = 0):
+        super().__init__(initial_time)
+        self.timeout = partial(_Timeout, self)
+
+    def run(self, until=None):
+        if until is None or isinstance(until, Event):
+            return super().run(until)
+        at = until if isinstance(until, int) else float(until)
+        now = self._now
+        if at <= now:
+            raise ValueError(f"until ({at}) must be greater than the current simulation time")
+        at = now + (at - now)  # where SimPy's stop event would be
+        stop = next(self._eid)  # the stop's place among events scheduled at the same time
+        queue = self._queue
+        while queue:
+            head = queue[0]
+            if not (head[0] < at or (head[0] == at and head[1] == URGENT and head[2] < stop)):
+                break
+            self._now, _, _, event = heappop(queue)
+            callbacks, event.callbacks = event.callbacks, None
+            try:
+                for callback in callbacks:
+                    callback(event)
+            except StopSimulation as exc:  # as simpy.Environment.step and run
+                event.callbacks = callbacks[callbacks.index(callback) + 1:]
+                self.schedule(event, URGENT - 1)
+                return exc.args[0]
+            if not event._ok and not hasattr(event, "_defused"):
+                exc = type(event._value)(*event._value.args)
+                exc.__cause__ = event._value
+                raise exc
+        self._now = at
+        return None

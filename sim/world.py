@@ -6,16 +6,17 @@ everything they need through it. Nothing here touches files or global state.
 
 from __future__ import annotations
 
+import bisect
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-import simpy
 
 from .config.schema import Design, Scenario
 from .config.vocab import STAGES
 from .demand import CaseTable
 from .events import Schedule
+from .processes import Environment
 from .providers.registry import OVERLAYS, PROVIDERS, load_all
 from .records import CaseRecords, Ledger, RunSummary
 from .streams import CaseDraws, Streams
@@ -55,7 +56,7 @@ class World:
         self.design = design
         self.streams = streams
         self.cases = cases
-        self.env = simpy.Environment()
+        self.env = Environment()
         #: When the run stops: the horizon plus the drain (h); events at or after it never run.
         self.end = scenario.run.horizon + scenario.run.drain
         self.draws = CaseDraws(streams, len(cases))
@@ -105,6 +106,12 @@ class World:
         if layer is None or not self.events:
             return provider.params
         return self._params(self.events.scenario_at(time).designs[self.design.name], layer)
+
+    def steady(self, start: float, stop: float) -> bool:
+        """Whether no scenario event changes parameters in ``[start, stop]`` (ends included:
+        at the same moment, the change may come before or after what happens then)."""
+        times = self.events.times
+        return not times or bisect.bisect_left(times, start) == bisect.bisect_right(times, stop)
 
     @staticmethod
     def _params(design: Design, layer: tuple[str, str]) -> Any:

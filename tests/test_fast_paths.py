@@ -20,7 +20,7 @@ from sim import load_scenario
 from sim.model import case_frame, simulate
 from sim.outcomes.codes import as_str, is_in, per_category
 from sim.outcomes.kpis import compute_kpis
-from sim.processes import start_after, start_on
+from sim.processes import Environment, start_after, start_on
 
 
 @pytest.fixture(scope="module")
@@ -131,3 +131,44 @@ def test_a_failing_late_process_fails_the_run():
     with pytest.raises(RuntimeError, match="boom"):
         env.run()
     assert env.now == 2.0
+
+
+def _traffic(env, log):
+    """Timeouts that tie with each other and with the stop time, and a process start."""
+
+    def worker(name, delays):
+        for d in delays:
+            yield env.timeout(d)
+            log.append((name, env.now))
+
+    env.process(worker("a", [1.0, 1.0, 2.0, 0.5]))
+    env.process(worker("b", [2.0, 2.0, 0.0, 1.0]))
+    start_after(env, worker("c", [0.5, 0.5]), 3.0)
+
+
+def test_environment_run_until_equals_simpy_run_until():
+    logs = []
+    for make in (simpy.Environment, Environment):
+        env, log = make(), []
+        _traffic(env, log)
+        env.run(until=4.0)  # events at 4.0 itself do not run
+        log.append(("stop", env.now))
+        env.run(until=9.0)  # the rest
+        log.append(("stop", env.now))
+        logs.append(log)
+    assert logs[0] == logs[1]
+    assert ("stop", 4.0) in logs[1] and ("b", 4.0) not in logs[1][:logs[1].index(("stop", 4.0))]
+    with pytest.raises(ValueError, match="greater than"):
+        Environment().run(until=0.0)
+
+
+def test_environment_run_fails_on_an_unhandled_failure():
+    env = Environment()
+
+    def broken():
+        yield env.timeout(1.0)
+        raise RuntimeError("boom")
+
+    env.process(broken())
+    with pytest.raises(RuntimeError, match="boom"):
+        env.run(until=5.0)
