@@ -14,6 +14,7 @@ import importlib
 import pkgutil
 from collections.abc import Callable, Generator
 
+from ..config.vocab import CASE_TYPES
 from ..processes import _StartsOn
 
 JOURNEYS: dict[str, Callable[..., Generator]] = {}
@@ -39,10 +40,10 @@ def load_all() -> None:
 class _Case(_StartsOn):
     """The process of one case: its journey; the journey's value is its terminal state."""
 
-    def __init__(self, world, case: int, event):
+    def __init__(self, world, case: int, event, journey: Callable[..., Generator]):
         self._world = world
         self._case = case
-        super().__init__(world.env, JOURNEYS[world.cases.type_name(case)](world, case), event)
+        super().__init__(world.env, journey(world, case), event)
 
     def _begin(self, event) -> None:
         self._world.open_cases += 1
@@ -61,12 +62,15 @@ def arrivals(world) -> Generator:
     Python float (a numpy scalar would make every later time a slower numpy scalar, with the
     same value).
     """
-    env = world.env
+    env, cases = world.env, world.cases
     timeout = env.timeout
-    for case, created in enumerate(world.cases.created.tolist()):
+    by_code = [JOURNEYS.get(name) for name in CASE_TYPES]
+    # Read lazily, one case at a time (no list of Python objects per case).
+    for case, (created, code) in enumerate(zip(map(float, cases.created),
+                                               map(int, cases.case_type), strict=True)):
         if created > env.now:
             wake = timeout(created - env.now)
-            _Case(world, case, wake)
+            _Case(world, case, wake, by_code[code])
             yield wake
         else:
-            _Case(world, case, None)
+            _Case(world, case, None, by_code[code])

@@ -55,6 +55,7 @@ from collections.abc import Generator
 import numpy as np
 
 from ..config.vocab import RETURN_TYPES
+from ..providers.parcels import RECEIVED_AND_WAITED
 from . import journey
 from .escalation import after_failure
 
@@ -101,9 +102,12 @@ def return_goods(world, case: int, exchange: bool, request_contact: bool = True)
             _charge_premium(world, case)
             seller_pays = False
     received = yield from world.stage("logistics").collect_return(
-        case, seller_pays=seller_pays, refund=not exchange)
+        case, seller_pays=seller_pays, refund=not exchange,
+        after_inspection=_posting_after(world, case, exchange))
     if received and math.isnan(rec["refund_at"][case]):
-        verdict = _inspect(world, case)
+        # The policy in force now decides (a merged wait saw no scenario event change it).
+        verdict = _verdict(world, case)
+        _inspect(world, case, verdict)
         if verdict in ("rejected", "fraud_caught"):
             return (yield from after_failure(world, case, "unresolved"))
     if exchange:
@@ -131,27 +135,46 @@ def _refund_only(world, case: int) -> bool:
     return only
 
 
-def _inspect(world, case: int) -> str:
-    """The inspection outcome of received goods (see the module docstring)."""
-    policy, draws, rec = world.scenario.policy, world.draws, world.records
-    codes = rec.add("inspection_result", "i1", 0, "0 not inspected, 1 pass, 2 partial refund, "
-                                                  "3 rejected, 4 fraud caught, 5 fraud missed")
+def _verdict(world, case: int) -> str:
+    """The inspection outcome the goods of ``case`` would get (see the module docstring)."""
+    policy, draws = world.scenario.policy, world.draws
     if draws.uniform("returns/fraud", case) < policy.return_fraud_share:
         if draws.uniform("returns/fraud_detect", case) < policy.fraud_detection:
-            verdict = "fraud_caught"
-        else:
-            verdict = "fraud_missed"
-            world.ledger.charge(case=case, time=world.env.now, component="return_fraud",
-                                kind="penalty", amount=_value(world, case))
-    else:
-        u = draws.uniform("returns/inspection", case)
-        verdict = ("rejected" if u < policy.inspection_reject else
-                   "partial" if u < policy.inspection_reject + policy.inspection_partial else
-                   "pass")
-    if verdict == "partial":
+            return "fraud_caught"
+        return "fraud_missed"
+    u = draws.uniform("returns/inspection", case)
+    return ("rejected" if u < policy.inspection_reject else
+            "partial" if u < policy.inspection_reject + policy.inspection_partial else
+            "pass")
+
+
+def _inspect(world, case: int, verdict: str) -> None:
+    """Record the inspection of received goods: ``verdict`` and what it costs."""
+    policy, rec = world.scenario.policy, world.records
+    codes = rec.add("inspection_result", "i1", 0, "0 not inspected, 1 pass, 2 partial refund, "
+                                                  "3 rejected, 4 fraud caught, 5 fraud missed")
+    if verdict == "fraud_missed":
+        world.ledger.charge(case=case, time=world.env.now, component="return_fraud",
+                            kind="penalty", amount=_value(world, case))
+    elif verdict == "partial":
         rec["csat_factor"][case] *= policy.partial_refund_csat
     codes[case] = INSPECTION_CODES[verdict]
-    return verdict
+
+
+def _posting_after(world, case: int, exchange: bool) -> float:
+    """The refund's posting, for the logistics stage to wait at once after the inspection
+    (one timeout instead of two), or 0: only for a refund of goods that pass, so nothing
+    happens at the inspection itself but records nobody reads before the refund (no ledger
+    row, no failure, no satisfaction factor that another contact's factor would multiply in
+    another order), and once the inspection's record column exists (so the first inspection
+    adds it when it always did, keeping the table's column order)."""
+    if exchange or _verdict(world, case) != "pass":
+        return 0.0
+    try:
+        world.records["inspection_result"]
+    except KeyError:
+        return 0.0
+    return world.scenario.policy.refund_posting
 
 
 def _approval_delay(world, case: int) -> float:
@@ -187,7 +210,9 @@ def _refund(world, case: int, requested_at: float, received: bool) -> Generator:
     env, rec, policy = world.env, world.records, world.scenario.policy
     # A lost parcel counts as received when the loss is known (the platform's risk).
     receipt = rec["goods_received_at"][case] if received else env.now
-    if math.isnan(rec["refund_at"][case]):
+    if received == RECEIVED_AND_WAITED:  # the logistics stage waited the posting too
+        rec["refund_at"][case] = env.now
+    elif math.isnan(rec["refund_at"][case]):
         yield env.timeout(policy.refund_posting)
         rec["refund_at"][case] = env.now
     elif rec["refund_at"][case] > env.now:

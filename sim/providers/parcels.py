@@ -47,6 +47,10 @@ from .tracking import Tracker
 #: ``policy``: the scenario's policy decides; otherwise the design's logistics does.
 PAYER_OPTIONS = ("policy", *FREIGHT_PAYERS)
 
+#: What :meth:`ParcelLogistics.collect_return` returns when the goods were received and the
+#: wait after the inspection is over too (true, like True).
+RECEIVED_AND_WAITED = 2
+
 
 def check_pickup_hour(pickup_hour: Dist, key: str) -> list[Problem]:
     """The pickup time of day must lie within a day (a bounded distribution)."""
@@ -109,8 +113,8 @@ class ParcelLogistics(Provider):
     # --- the service ------------------------------------------------------------------------
     def collect_return(self, case: int, *, seller_pays: bool = True, refund: bool = True,
                        drop_off_delay: float | None = None,
-                       on_handover: Callable[[int, float], None] | None = None
-                       ) -> Generator:
+                       on_handover: Callable[[int, float], None] | None = None,
+                       after_inspection: float = 0.0) -> Generator:
         """Collect the return parcel of ``case``; True when the goods were received.
 
         Parameters
@@ -128,8 +132,15 @@ class ParcelLogistics(Provider):
             Called as ``on_handover(case, scan_at)`` at the hand-over; ``scan_at`` is when the
             platform sees the first scan of the parcel (used by the ``instant_refund``
             overlay). Not called when no scan of the parcel ever reaches the platform.
+        after_inspection : float
+            A wait the case makes at once after the inspection (the refund's posting), as the
+            caller knows it now. Where nothing can intervene (no hand-over callback ran, no
+            scenario event changes parameters from now to its end, its end inside the run
+            and exactly when consecutive timeouts would end), the last timeout includes it
+            and the result is :data:`RECEIVED_AND_WAITED` (true, like received).
         """
         p, rec, draws, env = self.params, self.world.records, self.world.draws, self.env
+        called = env.now
         k = int(self._parcels[case])
         self._parcels[case] += 1
         if drop_off_delay is None:
@@ -152,18 +163,26 @@ class ParcelLogistics(Provider):
         transit = draws.value("logistics/transit", p.transit, case, k)
         arrival = handed + self.leg_transit(case, k, handed, transit, replacement=False)
         first_scan, delivery_scan = self.tracker.scan_leg(case, k, handed, arrival, lost)
-        if on_handover is not None and math.isfinite(first_scan):
+        handed_over = on_handover is not None and math.isfinite(first_scan)
+        if handed_over:
             on_handover(case, first_scan)
-        self.tracker.watch_parcel(case, handed, delivery_scan)
+        if not lost:
+            inspection = draws.value("logistics/inspection", p.inspection, case, k)
+            now = env.now
+            received = now + (arrival - now)  # exactly when a timeout to the arrival would fire
+            inspected = received + inspection
+            after = self._after_inspection(called, inspected, after_inspection, handed_over)
+        refunded = math.inf if lost or after is None else after  # certain to be posted then
+        self.tracker.watch_parcel(case, handed, delivery_scan, refunded_at=refunded)
         if refund:
-            self.tracker.watch_refund(case, handed)
+            self.tracker.watch_refund(case, handed, refunded_at=refunded)
         if lost:
             yield from self._lose(case)
             return False
-        inspection = draws.value("logistics/inspection", p.inspection, case, k)
-        now = env.now
-        received = now + (arrival - now)  # exactly when a timeout to the arrival would fire
-        inspected = received + inspection
+        if after is not None:
+            rec["goods_received_at"][case] = received
+            yield env.timeout(after - now)
+            return RECEIVED_AND_WAITED
         if now + (inspected - now) == inspected and inspected < self.world.end:
             # Nothing waits for the arrival itself: one timeout to the end of the inspection,
             # the receipt time set arithmetically (exact: checked above; and inside the run,
@@ -175,6 +194,19 @@ class ParcelLogistics(Provider):
         rec["goods_received_at"][case] = env.now
         yield env.timeout(inspection)
         return True
+
+    def _after_inspection(self, called: float, inspected: float, wait: float,
+                          handed_over: bool) -> float | None:
+        """When the wait after the inspection ends, if collect_return may include it (see
+        its ``after_inspection``); else None."""
+        if wait <= 0 or handed_over:
+            return None
+        now = self.env.now
+        after = inspected + wait
+        if now + (after - now) == after and after < self.world.end \
+                and self.world.steady(called, after):
+            return after
+        return None
 
     def ship_replacement(self, case: int, *, seller_pays: bool = True) -> Generator:
         """Dispatch and deliver a replacement; sets ``replacement_shipped_at`` and

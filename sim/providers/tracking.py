@@ -138,11 +138,12 @@ class Tracker:
 
     # --- the consumer's watch -----------------------------------------------------------------
     def watch_parcel(self, case: int, handed: float, known_at: float,
-                     physical: bool = False) -> None:
+                     physical: bool = False, refunded_at: float = math.inf) -> None:
         """Start the consumer's watch of a parcel handed over at ``handed``.
 
         ``known_at`` is when the consumer learns that it arrived (delivery scan visible, or
-        the delivery itself when ``physical``).
+        the delivery itself when ``physical``); ``refunded_at`` when the refund will be
+        posted, where that is already certain.
         """
         policy = self.world.scenario.policy
         if policy.wismo_probability <= 0 or policy.wismo_max_contacts == 0:
@@ -156,15 +157,17 @@ class Tracker:
                 rec = self.world.records
                 return (self.env.now >= known_at or self._refunded(case)
                         or not math.isnan(rec["replacement_shipped_at"][case]))
-        self._start_watch(case, handed + policy.parcel_expected, arrived, known_at)
+        self._start_watch(case, handed + policy.parcel_expected, arrived, known_at,
+                          math.inf if physical else refunded_at)
 
-    def watch_refund(self, case: int, handed: float) -> None:
-        """Start the consumer's watch of the refund of a return handed over at ``handed``."""
+    def watch_refund(self, case: int, handed: float, refunded_at: float = math.inf) -> None:
+        """Start the consumer's watch of the refund of a return handed over at ``handed``;
+        ``refunded_at`` is when the refund will be posted, where that is already certain."""
         policy = self.world.scenario.policy
         if policy.wismo_probability <= 0 or policy.wismo_max_contacts == 0:
             return
         due = handed + policy.parcel_expected + policy.refund_expected
-        self._start_watch(case, due, lambda: self._refunded(case))
+        self._start_watch(case, due, lambda: self._refunded(case), refunded_at=refunded_at)
 
     def _refunded(self, case: int) -> bool:
         at = self.world.records["refund_at"][case]
@@ -176,15 +179,18 @@ class Tracker:
         return any(now - window < t <= now for t in self._visible.get(case, ()))
 
     def _start_watch(self, case: int, first_check: float, arrived,
-                     known_at: float = math.inf) -> None:
+                     known_at: float = math.inf, refunded_at: float = math.inf) -> None:
         """Start the watch on its first check's timeout (one event, not a start and a wait).
 
         A parcel known to have arrived by the first check (``known_at``) needs no watch: that
-        check would find it arrived and end it, with no draw and no contact.
+        check would find it arrived and end it, with no draw and no contact. Likewise a
+        refund certain to be posted before the check (``refunded_at``; strictly before: a
+        posting at the very moment of the check may come after it).
         """
         now = self.env.now
         delay = max(first_check - now, 0.0)
-        if now + delay >= known_at:  # the check's time exactly as SimPy computes it
+        check = now + delay  # the check's time exactly as SimPy computes it
+        if check >= known_at or check > refunded_at:
             return
         start_after(self.env, self._watch(case, arrived), delay)
 
