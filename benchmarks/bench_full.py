@@ -6,6 +6,12 @@ SimPy M/M/c of ``bench_engine.py``, so the ratio between them is measured under 
 A profile (cProfile) of one replication says where the time goes.
 
     python benchmarks/bench_full.py [--repeats 3] [--scenario baseline]
+    python benchmarks/bench_full.py --before DIR [--repeats 3]   # A/B against another checkout
+
+``--before DIR`` runs every design also with the ``sim`` package of the checkout ``DIR`` (for
+instance ``git worktree add /tmp/before <commit>``), interleaved with this one, and prints
+events per case and cases per CPU-second of both (a before/after of a change, under the same
+load).
 """
 
 from __future__ import annotations
@@ -20,8 +26,12 @@ import bench_engine
 import harness
 
 
-def full(scenario: str = "baseline", design: str | None = None, replication: int = 0) -> dict:
-    """One replication of one design: cases simulated, split of the CPU time."""
+def full(scenario: str = "baseline", design: str | None = None, replication: int = 0,
+         source: str | None = None) -> dict:
+    """One replication of one design: cases simulated, split of the CPU time. ``source``: a
+    checkout whose ``sim`` package to run instead of this one."""
+    if source:
+        sys.path.insert(0, source)
     from sim import load_scenario
 
     loaded = load_scenario(scenario)
@@ -119,11 +129,37 @@ def markdown(measured: dict) -> str:
               "but not the order):\n\n```\n" + prof["profile"] + "\n```")
 
 
+def before_after(before: str, repeats: int = 3, scenario: str = "baseline", log=print) -> str:
+    """Every design with the checkout ``before`` and with this one, interleaved: a table of
+    events per case and cases per CPU-second (medians), before -> after."""
+    cases: dict[str, dict] = {}
+    for name in designs(scenario):
+        cases[f"{name} before"] = {"case": "full", "scenario": scenario, "design": name,
+                                   "source": before}
+        cases[f"{name} after"] = {"case": "full", "scenario": scenario, "design": name}
+    runs = harness.interleaved(harness.HERE / "bench_full.py", cases, repeats, log)
+    rows = []
+    for name in designs(scenario):
+        a, b = runs[f"{name} before"], runs[f"{name} after"]
+        rate_a = harness.median([{"r": x["cases"] / x["inner_cpu_s"]} for x in a], "r")
+        rate_b = harness.median([{"r": x["cases"] / x["inner_cpu_s"]} for x in b], "r")
+        rows.append([name, f"{a[0]['events'] / a[0]['cases']:.2f} → "
+                           f"{b[0]['events'] / b[0]['cases']:.2f}",
+                     f"{harness.median(a, 'sim_cpu_s'):.2f} → {harness.median(b, 'sim_cpu_s'):.2f}",
+                     f"{rate_a:,.0f} → {rate_b:,.0f}", f"{rate_b / rate_a:.2f}x"])
+    return harness.table(["design", "events per case", "simulation CPU-s", "cases per CPU-s",
+                          "after / before"], rows)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--scenario", default="baseline")
+    parser.add_argument("--before", help="a checkout to compare with (its sim package)")
     args = parser.parse_args()
+    if args.before:
+        print(before_after(args.before, args.repeats, args.scenario))
+        return
     print(markdown(measure(args.repeats, args.scenario)))
 
 
