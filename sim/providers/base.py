@@ -141,9 +141,11 @@ class LogisticsStage(StageProvider, Protocol):
 
     def collect_return(self, case: int, *, seller_pays: bool = True, refund: bool = True,
                        drop_off_delay: float | None = None,
-                       on_handover: Callable[[int, float], None] | None = None
-                       ) -> Generator[Any, Any, bool]:
-        """Collect, carry and inspect the return parcel of ``case``; True when received."""
+                       on_handover: Callable[[int, float], None] | None = None,
+                       after_inspection: float = 0.0) -> Generator[Any, Any, bool]:
+        """Collect, carry and inspect the return parcel of ``case``; True when received
+        (:data:`~sim.providers.parcels.RECEIVED_AND_WAITED` when it also waited
+        ``after_inspection``, the wait that follows the inspection at once)."""
         ...
 
     def ship_replacement(self, case: int, *, seller_pays: bool = True
