@@ -70,7 +70,7 @@ def simulate(scenario: Scenario, design: str | None = None, replication: int = 0
     streams = Streams(seed, replication)
     if cases is None:
         cases = demand_module.generate(scenario, streams)
-    missing = {cases.type_name(i) for i in range(len(cases))} - set(JOURNEYS)
+    missing = {CASE_TYPES[code] for code in np.unique(cases.case_type)} - set(JOURNEYS)
     if missing:
         raise NotImplementedError(f"no journey for case types {sorted(missing)}")
     world = World(scenario, chosen, streams, cases)

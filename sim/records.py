@@ -69,18 +69,21 @@ FIELDS: dict[str, tuple[str, object, str]] = {
 #: Columns kept as Python lists while a run goes, because the contact path reads and writes
 #: them for almost every case: indexing a list costs a fraction of a numpy scalar read or
 #: write (100-400 ns each, a dozen per contact). :meth:`CaseRecords.freeze` turns them into
-#: arrays when the run ends. Integer and flag columns only: a list holds a small int for free,
-#: but a float costs an object (24 B) per case.
-LIVE: frozenset[str] = frozenset({"attempts", "contacts", "answers", "queued", "terminal"})
+#: arrays when the run ends (about 0.1 µs per case and column). Columns only written once per
+#: case gain too little to pay for that, and a float in a list costs an object (24 B) per case.
+LIVE: frozenset[str] = frozenset({"attempts", "contacts", "answers", "terminal",
+                                  "staff_time_h"})
 
 
-class CaseRecords:
-    """Columnar records of every case of one run.
+class CaseRecords(dict):
+    """Columnar records of every case of one run: column name -> column.
 
-    While the run goes, ``records[name][case]`` reads and writes a cell (``+=`` too) of any
-    column; most columns are numpy arrays, the hottest few (:data:`LIVE`, and those added with
-    ``live=True``) Python lists. After :meth:`freeze` (the model calls it when the run ends;
-    :meth:`to_frame` too) every column is a numpy array, so whole-column arithmetic works.
+    A ``dict`` of columns, so that ``records[name]`` is a plain dict lookup (the journeys make
+    several per case). While the run goes, ``records[name][case]`` reads and writes a cell
+    (``+=`` too) of any column; most columns are numpy arrays, the hottest few (:data:`LIVE`,
+    and those added with ``live=True``) Python lists. After :meth:`freeze` (the model calls
+    it when the run ends; :meth:`to_frame` too) every column is a numpy array, so
+    whole-column arithmetic works.
 
     Parameters
     ----------
@@ -89,8 +92,8 @@ class CaseRecords:
     """
 
     def __init__(self, n: int):
+        super().__init__()
         self.n = n
-        self.columns: dict[str, np.ndarray | list] = {}
         self.meanings: dict[str, str] = {}
         self._live: dict[str, str] = {}  # list columns not yet frozen -> their dtype
         self.frozen = False
@@ -113,8 +116,10 @@ class CaseRecords:
             self.meanings[name] = meaning
         return self.columns[name]
 
-    def __getitem__(self, name: str) -> np.ndarray | list:
-        return self.columns[name]
+    @property
+    def columns(self) -> dict[str, np.ndarray | list]:
+        """The columns by name (the records themselves)."""
+        return self
 
     def freeze(self) -> None:
         """Turn the list columns into numpy arrays (the run is over; idempotent)."""

@@ -20,7 +20,9 @@ from __future__ import annotations
 import math
 from collections.abc import Generator
 
-from ...config.vocab import CHANNELS
+import numpy as np
+
+from ...config.vocab import CASE_TYPES, CHANNELS
 from ..base import ContactResult, Provider, record_contact
 from ..registry import register_provider
 from ..staffing import book_daily, book_roster
@@ -70,7 +72,13 @@ class ContactCentre(Provider):
         self._switches = world.records.add("channel_switches", "i2", 0,
                                            "times the consumer switched channel after "
                                            "abandoning or a busy signal")
+        # Memoised per (case type, channel) for the parameters in force (apply_params clears
+        # them): the route, and the first attempt's handle times.
         self._route: dict[tuple[str, str], tuple] = {}
+        self._handle: dict[tuple[str, str], np.ndarray] = {}
+        # Case type and first channel codes as Python ints (a numpy scalar read costs more).
+        self._case_type = world.cases.case_type.tolist()
+        self._first_channel = world.cases.channel.tolist()
 
     # --- the service ------------------------------------------------------------------------
     def serve(self, case: int, handle_factor: float = 1.0,
@@ -92,9 +100,9 @@ class ContactCentre(Provider):
         p, world, env = self.params, self.world, self.env
         rec, draws = world.records, world.draws
         attempt_index, attempts_col = self._attempt, rec["attempts"]
-        case_type = world.cases.type_name(case)
+        case_type = CASE_TYPES[self._case_type[case]]
         switched = self._channel[case]
-        channel = CHANNELS[switched] if switched >= 0 else world.cases.channel_name(case)
+        channel = CHANNELS[switched if switched >= 0 else self._first_channel[case]]
         answered = 0
         while True:
             attempts = 0
@@ -159,9 +167,17 @@ class ContactCentre(Provider):
                 yield env.timeout(draws.value("contact/retry_delay", p.retry_delay, case, k))
             answered += 1
             # Handling: the parameters in force when the agent answers.
-            hp, gp = self.params, group.params
-            duration = draws.value("contact/handle", hp.handle_dist(case_type, channel), case,
-                                   k) * gp.handle_time_factor
+            hp = self.params
+            if k == 0:  # first attempts: the handle times of the route, cached
+                handle = self._handle.get((case_type, channel))
+                if handle is None:
+                    handle = self._handle[(case_type, channel)] = draws.values(
+                        "contact/handle", hp.handle_dist(case_type, channel), 0)
+                duration = handle.item(case)
+            else:
+                duration = draws.value("contact/handle", hp.handle_dist(case_type, channel),
+                                       case, k)
+            duration *= group.params.handle_time_factor
             duration *= group.slowdown * handle_factor
             if answered > 1:
                 duration *= hp.repeat_handle_factor
@@ -172,12 +188,16 @@ class ContactCentre(Provider):
             try:
                 yield env.timeout(duration)
             finally:
-                group.pool.release(held)
+                pool = group.pool  # pool.release(held), inline
+                pool.in_use -= 1
+                if pool.queued and pool.in_use < pool.capacity:
+                    pool._fill()
             rec["staff_time_h"][case] += duration / group.params.concurrency
             world.ledger.charge(case=case, time=env.now, component="contact", kind="variable",
                                 amount=hp.cost_per_contact.get(channel, 0.0))
             fcr = group.params.fcr_at(env.now) if fcr_override is None else fcr_override
-            if draws.uniform("contact/fcr", case, k) < fcr:
+            # A uniform is below 1 for sure: with FCR 1 (validation queues) skip the draw.
+            if fcr >= 1.0 or draws.uniform("contact/fcr", case, k) < fcr:
                 return _RESULTS["resolved"]
             rec["wrong_answers"][case] += 1  # as record_wrong_answer
             if answered >= p.max_contacts:
@@ -274,6 +294,8 @@ class ContactCentre(Provider):
     def apply_params(self, params: ContactCentreParams) -> None:
         """New parameters (a scenario event): each changed group takes its new roster."""
         super().apply_params(params)
+        self._route.clear()
+        self._handle.clear()
         for name, group in self.groups.items():
             new = params.groups[name]
             if new is not group.params:
