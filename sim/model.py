@@ -17,7 +17,7 @@ from . import invariants
 from .config.schema import Scenario
 from .config.vocab import CASE_TYPES, CHANNELS, TERMINAL_CODE
 from .demand import CaseTable
-from .journeys import JOURNEYS, arrivals
+from .journeys import JOURNEYS, start_arrivals
 from .journeys import load_all as load_journeys
 from .streams import Streams
 from .world import World
@@ -75,7 +75,7 @@ def simulate(scenario: Scenario, design: str | None = None, replication: int = 0
         raise NotImplementedError(f"no journey for case types {sorted(missing)}")
     world = World(scenario, chosen, streams, cases)
     world.start()
-    world.env.process(arrivals(world))
+    start_arrivals(world)
     _run_without_gc_pauses(world.env, world.end)
     world.records.freeze()  # hot columns were Python lists during the run
     still_open = np.flatnonzero(world.records["terminal"] == TERMINAL_CODE["open"])

@@ -2,7 +2,7 @@
 
 A journey is a callable ``journey(world, case)`` returning a generator that ``yield from``-s
 the stage services of ``world.stage(...)`` and returns the case's terminal state. Each case is
-a process of its own journey, started by :func:`arrivals`; when the journey
+a process of its own journey, started by :func:`start_arrivals`; when the journey
 returns, the process closes the case with that state, so every case ends in exactly one
 terminal state. The journey's generator is the process itself (no wrapping generator that each
 of the case's events would resume through), and the case's end schedules no event.
@@ -13,6 +13,8 @@ from __future__ import annotations
 import importlib
 import pkgutil
 from collections.abc import Callable, Generator
+
+from simpy.events import URGENT, Event
 
 from ..config.vocab import CASE_TYPES
 from ..processes import _StartsOn
@@ -53,24 +55,42 @@ class _Case(_StartsOn):
         self._world.close(self._case, state)
 
 
-def arrivals(world) -> Generator:
+class _Arrivals:
+    """Starts each case at its creation time (see :func:`start_arrivals`)."""
+
+    def __init__(self, world):
+        self.world = world
+        cases = world.cases
+        self._by_code = [JOURNEYS.get(name) for name in CASE_TYPES]
+        # Read lazily, one case at a time (no list of Python objects per case).
+        self._next_cases = enumerate(zip(map(float, cases.created), map(int, cases.case_type),
+                                         strict=True))
+
+    def __call__(self, _event) -> None:
+        world, by_code = self.world, self._by_code
+        env = world.env
+        for case, (created, code) in self._next_cases:
+            if created > env.now:
+                wake = env.timeout(created - env.now)
+                _Case(world, case, wake, by_code[code])
+                wake.callbacks.append(self)  # after the case's first step
+                return
+            _Case(world, case, None, by_code[code])
+
+
+def start_arrivals(world) -> None:
     """Start each case at its creation time.
 
-    A later case starts on the very timeout this process waits on (one event per case, not a
-    timeout plus a process start); it takes its first step before this process creates the
-    next case's timeout. Creation times are read as Python floats: the clock then stays a
-    Python float (a numpy scalar would make every later time a slower numpy scalar, with the
-    same value).
+    A later case starts on its arrival timeout (one event per case, not a timeout plus a
+    process start) and takes its first step before the next case's timeout is made, by a
+    callback of that same timeout: what an arrivals process waiting on each timeout would do,
+    event for event, without a generator to resume per case. The first callback runs as a
+    process started now would (an urgent event now). Creation times are read as Python
+    floats: the clock then stays a Python float (a numpy scalar would make every later time a
+    slower numpy scalar, with the same value).
     """
-    env, cases = world.env, world.cases
-    timeout = env.timeout
-    by_code = [JOURNEYS.get(name) for name in CASE_TYPES]
-    # Read lazily, one case at a time (no list of Python objects per case).
-    for case, (created, code) in enumerate(zip(map(float, cases.created),
-                                               map(int, cases.case_type), strict=True)):
-        if created > env.now:
-            wake = timeout(created - env.now)
-            _Case(world, case, wake, by_code[code])
-            yield wake
-        else:
-            _Case(world, case, None, by_code[code])
+    env = world.env
+    start = Event(env)
+    start._ok, start._value = True, None
+    start.callbacks.append(_Arrivals(world))
+    env.schedule(start, URGENT)
