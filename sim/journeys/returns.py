@@ -105,8 +105,9 @@ def return_goods(world, case: int, exchange: bool, request_contact: bool = True)
         case, seller_pays=seller_pays, refund=not exchange,
         after_inspection=_posting_after(world, case, exchange))
     if received and math.isnan(rec["refund_at"][case]):
-        # The policy in force now decides (a merged wait saw no scenario event change it).
-        verdict = _verdict(world, case)
+        # The policy in force now decides; a merged wait (no scenario event in it) was only
+        # taken for goods that pass.
+        verdict = "pass" if received == RECEIVED_AND_WAITED else _verdict(world, case)
         _inspect(world, case, verdict)
         if verdict in ("rejected", "fraud_caught"):
             return (yield from after_failure(world, case, "unresolved"))
