@@ -102,8 +102,10 @@ class World:
     # --- scenario events ------------------------------------------------------------------------
     def params_at(self, provider: Any, time: float) -> Any:
         """The parameters ``provider`` has at ``time`` (scenario events applied)."""
+        if not self.events.times:  # no scenario events: the parameters never change
+            return provider.params
         layer = self._layer.get(id(provider))
-        if layer is None or not self.events:
+        if layer is None:
             return provider.params
         return self._params(self.events.scenario_at(time).designs[self.design.name], layer)
 

@@ -52,7 +52,9 @@ class _Case(_StartsOn):
         self._resume(event)
 
     def _returned(self, state: str) -> None:
-        self._world.close(self._case, state)
+        world = self._world  # World.close, inline (once per case)
+        world.records.close(self._case, state, world.env.now)
+        world.open_cases -= 1
 
 
 class _Arrivals:
