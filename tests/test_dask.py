@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import ipaddress
+import os
 
 import pandas as pd
 import psutil
@@ -86,21 +87,26 @@ def test_the_projects_local_dask_cluster_listens_on_loopback_only():
 
 
 def _worker_settings() -> dict:
+    import os
+
     import dask
 
-    return {key: dask.config.get(key) for key in
-            ("distributed.worker.profile.enabled", "distributed.admin.tick.interval")}
+    settings = {key: dask.config.get(key) for key in
+                ("distributed.worker.profile.enabled", "distributed.admin.tick.interval")}
+    return settings | {"MALLOC_TRIM_THRESHOLD_": os.environ.get("MALLOC_TRIM_THRESHOLD_")}
 
 
 def test_the_projects_local_cluster_workers_run_without_the_profiler():
     """The workers of ``--dask local`` take its settings for long CPU-bound tasks (the
-    statistical profiler off, slow housekeeping ticks); the client's own config is left as
-    it was."""
+    statistical profiler off, slow housekeeping ticks, glibc's adaptive mmap threshold kept:
+    no ``MALLOC_TRIM_THRESHOLD_`` unless the user set one); the client's own config is left
+    as it was."""
     import dask
 
     from sim.experiment.cluster import LOCAL_CLUSTER_CONFIG, executor
 
     before = dask.config.get("distributed.worker.profile.enabled")
+    users_trim = os.environ.get("MALLOC_TRIM_THRESHOLD_")
     with executor(jobs=1, dask="local") as pool:
         settings = pool._client.run(_worker_settings)
     assert settings
@@ -108,4 +114,5 @@ def test_the_projects_local_cluster_workers_run_without_the_profiler():
         assert worker["distributed.worker.profile.enabled"] is False
         assert worker["distributed.admin.tick.interval"] == \
             LOCAL_CLUSTER_CONFIG["distributed.admin.tick.interval"]
+        assert worker["MALLOC_TRIM_THRESHOLD_"] == users_trim
     assert dask.config.get("distributed.worker.profile.enabled") == before

@@ -25,13 +25,19 @@ from collections.abc import Iterator
 from ..config.errors import ScenarioError
 from .executors import process_executor, shutdown_now
 
-#: Settings of a local cluster whose workers run long, CPU-bound tasks. Measured on a 64-run
-#: sweep (benchmarks/bench_sweep.py, 2 workers on 2 cores): with Dask's defaults each worker
-#: spends about 8% of its CPU outside the task thread (the statistical profiler samples every
-#: task's stack every 10 ms; the system monitor, the event-loop tick and the nanny's memory
-#: monitor wake several times a second), and the speed-up over serial falls to about 1.4x
-#: against 1.8x on a process pool. None of it changes a result.
+#: Settings of a local cluster whose workers run long, CPU-bound tasks (the results never
+#: depend on them). Measured on a 64-run sweep (benchmarks/bench_sweep.py, 2 workers on 2
+#: cores), with Dask's defaults:
+#:
+#: - the nanny starts each worker with ``MALLOC_TRIM_THRESHOLD_=65536``, which also turns off
+#:   glibc's adaptive mmap threshold: every array of more than 128 KiB (a run's per-case
+#:   columns) is then mapped and unmapped afresh, and the page faults cost about 5% of a
+#:   run's CPU (sys time 0.9 -> 2.3 s in 26 s of runs). None unsets it;
+#: - the statistical profiler samples the task's stack every 10 ms, and the system monitor,
+#:   the event-loop tick and the nanny's memory monitor wake several times a second: about
+#:   8% of each worker's CPU went outside the task thread.
 LOCAL_CLUSTER_CONFIG = {
+    "distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None,
     "distributed.worker.profile.enabled": False,
     "distributed.admin.system-monitor.interval": "5s",
     "distributed.admin.tick.interval": "1s",
