@@ -150,14 +150,21 @@ def run_once(scenario: Scenario, design: str | None = None, replication: int = 0
     from .outcomes.kpis import compute_kpis
 
     world = simulate(scenario, design, replication, seed)
-    cases = case_frame(world)
+    # The tables are built and the world's large parts let go before the KPIs run, so a run's
+    # peak memory holds the live world or its tables, not both.
+    world.draws = None
     ledger = world.ledger.to_frame()
-    summary = world.summary()
+    world.ledger = None
+    cases = case_frame(world)
+    world.records = None  # the case table holds a copy; the world's cycles free it only late
+    summary, timeline = world.summary(), world.monitor_frame()
+    name, seed, n_cases = world.design.name, world.streams.seed, len(world.cases)
+    del world
     kpis = compute_kpis(cases, ledger, scenario, summary)
     if invariants.enabled(check):
         invariants.check_run(cases, ledger, summary, scenario, kpis, replication)
     return RunResult(
-        scenario=scenario.name, design=world.design.name, replication=replication,
-        seed=world.streams.seed, kpis=kpis, cases=cases if keep_cases else None,
-        ledger=ledger, timeline=world.monitor_frame(), n_cases=len(world.cases),
+        scenario=scenario.name, design=name, replication=replication, seed=seed, kpis=kpis,
+        cases=cases if keep_cases else None, ledger=ledger, timeline=timeline,
+        n_cases=n_cases,
     )

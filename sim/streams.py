@@ -11,8 +11,8 @@ name (never Python's salted ``hash()``, never an order of creation). So:
 
 Per-case draws (:class:`CaseDraws`) are a matrix of uniforms per purpose (``"patience"``,
 ``"handle"``, ...), one row per case and one column per attempt, of which a run keeps only
-the columns it uses. Designs turn them into their own durations by inverse
-transform, so the same case gets the same luck in every design.
+blocks of recent cases of the columns it uses. Designs turn them into their own durations by
+inverse transform, so the same case gets the same luck in every design.
 """
 
 from __future__ import annotations
@@ -62,77 +62,196 @@ class Streams:
         return gen
 
 
+#: Rows of a block of per-case draws: columns are generated, kept and dropped a block at a time.
+_SHIFT = 12
+_ROWS = 1 << _SHIFT
+_MASK = _ROWS - 1
+_DOUBLE = 1.0 / 9007199254740992.0  # 2**-53: numpy's uniform double from a 64-bit output
+
+#: How long (h) after its cases were created a block of draws is kept. A case draws most of
+#: its luck within days of its creation (in the baseline 99% within 6-7 days, 90% within 3);
+#: a later draw is computed on its own from the stream (a few microseconds, the same number).
+WINDOW_H = 96.0
+
+
 class CaseDraws:
-    """Per-case uniforms by purpose, drawn lazily one column at a time.
+    """Per-case uniforms by purpose, drawn lazily a block of cases at a time.
 
     Stream ``"case/<purpose>"`` defines an ``(n_cases, slots)`` matrix of uniforms; column k
     serves a case's k-th use of that purpose (its k-th contact, k-th visit, ...); uses beyond
-    ``slots`` come from a spill stream, which is still per case and per purpose. Only the
-    columns a run uses are kept (8 bytes per case each): most purposes serve few cases and
-    only their first use, and the full matrix of every purpose was most of a run's memory.
-    A column is cut out of the matrix regenerated block by block from the stream's seed, so
-    the uniform of (case, purpose, use) is the same whatever else a design draws (common
-    random numbers) and the same as in the full matrix.
+    ``slots`` come from a spill stream, which is still per case and per purpose. A run never
+    holds that matrix: a column is generated a block of ``4096`` cases at a time when a case of
+    the block first needs it (the block's rows regenerated from the stream's seed, so the
+    uniform of (case, purpose, use) is the one of the full matrix whatever else a design draws:
+    common random numbers), and with ``created`` given, blocks of cases created more than
+    ``window_h`` before the newest block are dropped. A draw for a case of a dropped block is
+    computed on its own by advancing the stream to its position (PCG64 jumps ahead in
+    logarithmic time). Distribution values (:meth:`value`) are kept the same way, so memory is
+    bounded by the cases of the window, not the run (a column of a whole run was 8 bytes per
+    case, and a baseline run uses about 110 columns and 60 value columns).
+
+    Parameters
+    ----------
+    streams : Streams
+        The replication's streams.
+    n_cases : int
+        Number of cases (rows).
+    slots : int
+        Uses per case and purpose served by the matrix (columns).
+    created : numpy.ndarray, optional
+        Creation times of the cases (sorted, as demand makes them); without them nothing
+        is dropped.
+    window_h : float
+        Hours a block is kept after its last case was created, counted back from the first
+        case of the newest block.
     """
 
-    _BLOCK = 1 << 16  # rows regenerated at a time when cutting out a column
-
-    def __init__(self, streams: Streams, n_cases: int, slots: int = 6):
+    def __init__(self, streams: Streams, n_cases: int, slots: int = 6,
+                 created: np.ndarray | None = None, window_h: float = WINDOW_H):
         self.streams = streams
         self.n_cases = n_cases
         self.slots = slots
-        self._uniforms: dict[str, dict[int, np.ndarray]] = {}  # purpose -> column -> uniforms
+        self._n_blocks = -(-n_cases // _ROWS)
+        # purpose -> per column k: its blocks (None where not generated or dropped), or None
+        # for a column never used.
+        self._uniforms: dict[str, list[list[np.ndarray | None] | None]] = {}
         # Keyed by the distribution's id, not the distribution: hashing a frozen dataclass on
-        # every draw was a measurable share of a run. The dict holds the distribution too, so
+        # every draw was a measurable share of a run. The entry holds the distribution too, so
         # its id cannot be reused while the entry lives.
-        self._values: dict[tuple[str, int, int], tuple[Dist, np.ndarray]] = {}
+        self._values: dict[tuple[str, int, int], tuple[Dist, list[np.ndarray | None]]] = {}
+        self._bitgens: dict[str, list] = {}  # purpose -> [PCG64, Generator, position]
+        self._held: dict[int, list[list]] = {}  # block -> the block lists that hold it
+        self._oldest = 0  # blocks below this one are dropped
+        self._front = -1  # newest block generated
+        self.direct_draws = 0  # draws computed on their own (cases of dropped blocks)
+        if created is not None and n_cases:
+            created = np.asarray(created, dtype=float)
+            self._starts = created[::_ROWS]
+            self._ends = created[np.minimum(np.arange(1, self._n_blocks + 1) * _ROWS,
+                                            n_cases) - 1]
+            self._window = float(window_h)
+        else:
+            self._starts = self._ends = None
+            self._window = np.inf
 
+    # --- whole columns (vectorised users; not kept) -------------------------------------------
     def _generator(self, purpose: str) -> np.random.Generator:
         seq = self.streams.seed_sequence(f"case/{purpose}")
         return np.random.Generator(np.random.PCG64(seq))
 
     def column(self, purpose: str, k: int) -> np.ndarray:
-        """Uniforms of every case's ``k``-th use of ``purpose`` (``k < slots``)."""
-        columns = self._uniforms.setdefault(purpose, {})
-        col = columns.get(k)
-        if col is None:
-            gen, col = self._generator(purpose), np.empty(self.n_cases)
-            for first in range(0, self.n_cases, self._BLOCK):
-                rows = min(self._BLOCK, self.n_cases - first)
-                col[first:first + rows] = gen.random((rows, self.slots))[:, k]
-            columns[k] = col
+        """Uniforms of every case's ``k``-th use of ``purpose`` (``k < slots``; built afresh)."""
+        self._column_blocks(purpose, k)
+        gen, col = self._generator(purpose), np.empty(self.n_cases)
+        step = 1 << 16
+        for first in range(0, self.n_cases, step):
+            rows = min(step, self.n_cases - first)
+            col[first:first + rows] = gen.random((rows, self.slots))[:, k]
         return col
 
     def uniforms(self, purpose: str) -> np.ndarray:
         """The whole ``(n_cases, slots)`` matrix of ``purpose`` (built afresh; not kept)."""
-        self._uniforms.setdefault(purpose, {})
+        self._uniforms.setdefault(purpose, [None] * self.slots)
         return self._generator(purpose).random((self.n_cases, self.slots))
 
+    def values(self, purpose: str, dist: Dist, k: int = 0) -> np.ndarray:
+        """``dist`` applied to column ``k`` of ``purpose`` (vectorised; built afresh)."""
+        return np.asarray(dist.ppf(self.column(purpose, k)))
+
+    # --- one case's draw ----------------------------------------------------------------------
     def uniform(self, purpose: str, case: int, k: int = 0) -> float:
         """Uniform for ``case``'s ``k``-th use of ``purpose``."""
         if k < self.slots:
             columns = self._uniforms.get(purpose)
-            col = columns.get(k) if columns else None
-            if col is None:
-                col = self.column(purpose, k)
-            return col.item(case)  # a Python float, without a numpy scalar in between
+            if columns is not None:
+                blocks = columns[k]
+                if blocks is not None:
+                    block = blocks[case >> _SHIFT]
+                    if block is not None:
+                        return block.item(case & _MASK)  # a Python float, no numpy scalar
+            return self._uniform_miss(purpose, case, k)
         return float(self._spill(purpose, case, k))
-
-    def values(self, purpose: str, dist: Dist, k: int = 0) -> np.ndarray:
-        """``dist`` applied to column ``k`` of ``purpose`` (vectorised, cached)."""
-        key = (purpose, id(dist), k)
-        entry = self._values.get(key)
-        if entry is None:
-            entry = self._values[key] = (dist, np.asarray(dist.ppf(self.column(purpose, k))))
-        return entry[1]
 
     def value(self, purpose: str, dist: Dist, case: int, k: int = 0) -> float:
         """Draw of ``dist`` for ``case``'s ``k``-th use of ``purpose``."""
         if k < self.slots:
             entry = self._values.get((purpose, id(dist), k))
-            vals = entry[1] if entry is not None else self.values(purpose, dist, k)
-            return float(vals.item(case))
+            if entry is not None:
+                block = entry[1][case >> _SHIFT]
+                if block is not None:
+                    return block.item(case & _MASK)
+            return self._value_miss(purpose, dist, case, k)
         return float(dist.ppf(self._spill(purpose, case, k)))
+
+    def _uniform_miss(self, purpose: str, case: int, k: int) -> float:
+        blocks, b = self._column_blocks(purpose, k), case >> _SHIFT
+        if b < self._oldest:
+            return self._direct(purpose, case, k)
+        block = blocks[b] = self._block(purpose, k, b)
+        self._hold(blocks, b)
+        return block.item(case & _MASK)
+
+    def _value_miss(self, purpose: str, dist: Dist, case: int, k: int) -> float:
+        key, b = (purpose, id(dist), k), case >> _SHIFT
+        entry = self._values.get(key)
+        if entry is None:
+            entry = self._values[key] = (dist, [None] * self._n_blocks)
+        uniforms = self._column_blocks(purpose, k)[b]
+        if b < self._oldest:
+            u = self._direct(purpose, case, k)
+            return np.asarray(dist.ppf(np.array([u])), dtype=float).item()
+        if uniforms is None:  # not kept: most value columns are never read as uniforms
+            uniforms = self._block(purpose, k, b)
+        block = entry[1][b] = np.asarray(dist.ppf(uniforms), dtype=float)
+        self._hold(entry[1], b)
+        return block.item(case & _MASK)
+
+    # --- blocks, the window, the stream's position ------------------------------------------
+    def _column_blocks(self, purpose: str, k: int) -> list:
+        columns = self._uniforms.setdefault(purpose, [None] * self.slots)
+        if columns[k] is None:
+            columns[k] = [None] * self._n_blocks
+        return columns[k]
+
+    def _seek(self, purpose: str, position: int) -> list:
+        state = self._bitgens.get(purpose)
+        if state is None:
+            bitgen = np.random.PCG64(self.streams.seed_sequence(f"case/{purpose}"))
+            state = self._bitgens[purpose] = [bitgen, np.random.Generator(bitgen), 0]
+        if position != state[2]:
+            state[0].advance(position - state[2])  # backwards too: steps are modulo 2**128
+        return state
+
+    def _block(self, purpose: str, k: int, b: int) -> np.ndarray:
+        """Column ``k`` of ``purpose`` for the cases of block ``b`` (rows of the matrix)."""
+        first = b * _ROWS
+        rows = min(_ROWS, self.n_cases - first)
+        state = self._seek(purpose, first * self.slots)
+        block = state[1].random((rows, self.slots))[:, k].copy()
+        state[2] = (first + rows) * self.slots
+        return block
+
+    def _direct(self, purpose: str, case: int, k: int) -> float:
+        """The matrix's uniform of (``case``, ``k``) from the stream itself."""
+        position = case * self.slots + k
+        state = self._seek(purpose, position)
+        state[2] = position + 1
+        self.direct_draws += 1
+        return float((int(state[0].random_raw()) >> 11) * _DOUBLE)
+
+    def _hold(self, blocks: list, b: int) -> None:
+        """Keep block ``b`` of ``blocks``; when it is a new front, drop what left the window."""
+        self._held.setdefault(b, []).append(blocks)
+        if b <= self._front:
+            return
+        self._front = b
+        if self._starts is None:
+            return
+        limit = self._starts[b] - self._window
+        while self._oldest < b and self._ends[self._oldest] < limit:
+            for held in self._held.pop(self._oldest, ()):
+                held[self._oldest] = None
+            self._oldest += 1
 
     def _spill(self, purpose: str, case: int, k: int) -> float:
         # Rare: a case that needs more uses than slots. Seeded per (purpose, case, k) so it

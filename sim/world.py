@@ -59,7 +59,7 @@ class World:
         self.env = Environment()
         #: When the run stops: the horizon plus the drain (h); events at or after it never run.
         self.end = scenario.run.horizon + scenario.run.drain
-        self.draws = CaseDraws(streams, len(cases))
+        self.draws = CaseDraws(streams, len(cases), created=cases.created)
         self.records = CaseRecords(len(cases))
         self.ledger = Ledger()
         self.monitor = Monitor()

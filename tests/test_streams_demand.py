@@ -149,6 +149,26 @@ def test_case_draws_by_purpose_are_independent_of_use_order():
     assert a.uniform("contact/handle", 7, 10) == b.uniform("contact/handle", 7, 10)  # spill
 
 
+def test_case_draws_kept_a_window_at_a_time_are_the_full_matrix_in_any_order():
+    from sim.config.distributions import Dist
+
+    n = 3 * 4096 + 123  # four blocks, the last one short
+    created = np.linspace(0.0, 400.0, n)
+    full = CaseDraws(Streams(3, 1), n).uniforms("contact/handle")
+    windowed = CaseDraws(Streams(3, 1), n, created=created, window_h=60.0)
+    dist = Dist("lognormal", (0.2, 0.1))
+    expected = np.asarray(dist.ppf(np.ascontiguousarray(full[:, 2])))
+    order = np.random.default_rng(0).permutation(n)[:2000]
+    for case in np.concatenate([np.arange(0, n, 97), order]):  # forwards, then at random
+        case, k = int(case), int(case % 6)
+        assert windowed.uniform("contact/handle", case, k) == full[case, k]
+        assert windowed.value("contact/handle", dist, case, 2) == expected[case]
+    assert windowed.direct_draws > 0  # old blocks were dropped, their draws still exact
+    kept = [b for blocks in windowed._uniforms["contact/handle"] if blocks for b in blocks]
+    assert sum(b is not None for b in kept) < len(kept)
+    np.testing.assert_array_equal(windowed.column("contact/handle", 4), full[:, 4])
+
+
 # --- reproducibility ---------------------------------------------------------------------------
 def _two_designs():
     table = contact_centre_table(30.0, 3, 5.0, patience_mean_min=2.0, horizon_h=40.0,
