@@ -15,6 +15,7 @@ import numpy as np
 from .config.schema import Design, Scenario
 from .config.vocab import STAGES
 from .demand import CaseTable
+from .engine import Environment
 from .events import Schedule
 from .processes import Environment
 from .providers.registry import OVERLAYS, PROVIDERS, load_all
