@@ -7,23 +7,46 @@ grow with volume. :class:`Environment` keeps in the heap only the events of the 
 and files later ones by hour; when the heap runs dry, the next filed hour moves in. Events run
 in exactly SimPy's order: by (time, priority, scheduling order), the order number being taken
 when the event is scheduled, as in SimPy, and every filed event is later than every event in
-the heap.
+the heap. It builds on :class:`sim.processes.Environment` (one loop for ``run(until=time)``,
+timeouts scheduled inline).
 """
 
 from __future__ import annotations
 
 import math
+from functools import partial
 from heapq import heappop, heappush
 
 import simpy
 from simpy.core import EmptySchedule, StopSimulation
-from simpy.events import NORMAL, EventPriority
+from simpy.events import NORMAL, URGENT, Event, EventPriority, Timeout
+
+from . import processes
 
 _HOUR = 1.0  # width of a filing slot, in model hours (a power of two: slot bounds are exact)
 
 
-class Environment(simpy.Environment):
-    """A :class:`simpy.Environment` whose heap holds only the current hour's events.
+class _Timeout(Timeout):
+    """:class:`simpy.Timeout` scheduled inline: into the heap, or filed by its hour."""
+
+    def __init__(self, env: Environment, delay: float, value=None):
+        if delay < 0:
+            raise ValueError(f"Negative delay {delay}")
+        self.env = env
+        self.callbacks = []
+        self._value = value
+        self._delay = delay
+        self._ok = True
+        at = env._now + delay
+        if at < env._limit:
+            heappush(env._queue, (at, NORMAL, next(env._eid), self))
+        else:
+            env._file((at, NORMAL, next(env._eid), self))
+
+
+class Environment(processes.Environment):
+    """:class:`sim.processes.Environment` (one loop for ``run(until=time)``, inline timeouts)
+    whose heap holds only the current hour's events.
 
     Parameters
     ----------
@@ -33,20 +56,25 @@ class Environment(simpy.Environment):
 
     def __init__(self, initial_time: float = 0.0):
         super().__init__(initial_time)
+        self.timeout = partial(_Timeout, self)
         self._later: dict[float, list] = {}  # slot start -> its entries, unordered
         self._limit = initial_time // _HOUR * _HOUR + _HOUR  # heap entries are before it
+
+    def _file(self, entry: tuple) -> None:
+        at = entry[0]
+        slot = at // _HOUR * _HOUR if at < math.inf else math.inf
+        entries = self._later.get(slot)
+        if entries is None:
+            entries = self._later[slot] = []
+        entries.append(entry)
 
     def schedule(self, event, priority: EventPriority = NORMAL, delay: float = 0) -> None:
         """Schedule ``event`` with ``priority`` after ``delay`` (as SimPy does)."""
         at = self._now + delay
         if at < self._limit:
             heappush(self._queue, (at, priority, next(self._eid), event))
-            return
-        slot = at // _HOUR * _HOUR if at < math.inf else math.inf
-        entries = self._later.get(slot)
-        if entries is None:
-            entries = self._later[slot] = []
-        entries.append((at, priority, next(self._eid), event))
+        else:
+            self._file((at, priority, next(self._eid), event))
 
     def _next_slot(self) -> None:
         """Move the earliest filed slot into the (empty) heap."""
@@ -66,22 +94,43 @@ class Environment(simpy.Environment):
 
     def step(self) -> None:
         """Process the next event (SimPy's step, with the heap refilled when it runs dry)."""
-        queue = self._queue
-        if not queue:
+        if not self._queue:
             if not self._later:
                 raise EmptySchedule
             self._next_slot()
-        self._now, _, _, event = heappop(queue)
-        callbacks, event.callbacks = event.callbacks, None
-        try:
-            for callback in callbacks:
-                callback(event)
-        except StopSimulation:
-            # As SimPy: keep the remaining callbacks and reschedule the event for a resume.
-            event.callbacks = callbacks[callbacks.index(callback) + 1:]
-            self.schedule(event, EventPriority(-1))
-            raise
-        if not event._ok and not hasattr(event, "_defused"):
-            exc = type(event._value)(*event._value.args)
-            exc.__cause__ = event._value
-            raise exc
+        simpy.Environment.step(self)
+
+    def run(self, until=None):
+        """As :meth:`sim.processes.Environment.run`, refilling the heap when it runs dry."""
+        if until is None or isinstance(until, Event):
+            return simpy.Environment.run(self, until)
+        at = until if isinstance(until, int) else float(until)
+        now = self._now
+        if at <= now:
+            raise ValueError(f"until ({at}) must be greater than the current simulation time")
+        at = now + (at - now)  # where SimPy's stop event would be
+        stop = next(self._eid)  # the stop's place among events scheduled at the same time
+        queue, later = self._queue, self._later
+        while True:
+            if not queue:
+                if not later or min(later) > at:  # every filed event is after the stop
+                    break
+                self._next_slot()
+            head = queue[0]
+            if not (head[0] < at or (head[0] == at and head[1] == URGENT and head[2] < stop)):
+                break
+            self._now, _, _, event = heappop(queue)
+            callbacks, event.callbacks = event.callbacks, None
+            try:
+                for callback in callbacks:
+                    callback(event)
+            except StopSimulation as exc:  # as simpy.Environment.step and run
+                event.callbacks = callbacks[callbacks.index(callback) + 1:]
+                self.schedule(event, URGENT - 1)
+                return exc.args[0]
+            if not event._ok and not hasattr(event, "_defused"):
+                exc = type(event._value)(*event._value.args)
+                exc.__cause__ = event._value
+                raise exc
+        self._now = at
+        return None

@@ -17,7 +17,6 @@ from .config.vocab import STAGES
 from .demand import CaseTable
 from .engine import Environment
 from .events import Schedule
-from .processes import Environment
 from .providers.registry import OVERLAYS, PROVIDERS, load_all
 from .records import CaseRecords, Ledger, RunSummary
 from .streams import CaseDraws, Streams
