@@ -116,3 +116,21 @@ def test_the_projects_local_cluster_workers_run_without_the_profiler():
             LOCAL_CLUSTER_CONFIG["distributed.admin.tick.interval"]
         assert worker["MALLOC_TRIM_THRESHOLD_"] == users_trim
     assert dask.config.get("distributed.worker.profile.enabled") == before
+
+
+def test_the_bundled_worker_config_matches_the_local_clusters():
+    """docs/dask/workers.yaml gives workers of one's own what ``--dask local`` gives its."""
+    from pathlib import Path
+
+    import yaml
+
+    from sim.experiment.cluster import LOCAL_CLUSTER_CONFIG
+
+    path = Path(__file__).resolve().parent.parent / "docs" / "dask" / "workers.yaml"
+    config = yaml.safe_load(path.read_text(encoding="utf-8"))
+    for key in ("distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_",
+                "distributed.worker.profile.enabled"):
+        node = config
+        for part in key.split("."):
+            node = node[part]
+        assert node == LOCAL_CLUSTER_CONFIG[key], key
