@@ -180,9 +180,16 @@ def test_command_line_reports_the_worst_hours(tmp_path, capsys):
                  "--out", str(out)]) == 0
     text = capsys.readouterr().out
     assert "Worst hours at the chosen staffing" in text and "Mon 06:00" in text
-    assert "6 hours judged; 0 hours not judged" in text
+    assert "6 hours judged (" in text and "0 hours not judged" in text
+    assert "Confidence that textbook's staffing meets every target: 0." in text
+    assert "how sure the runs make us" in text                       # what confidence means
     hours = pd.read_csv(next(out.rglob("hours_textbook.csv")))
     assert len(hours) == 168 and hours["judged"].sum() == 6
+    judged = hours[hours["judged"]]
+    assert (judged["low"] <= judged["share"]).all() and (judged["share"] <= judged["high"]).all()
+    assert set(judged["status"]) <= {"met", "missed", "too close to call"}
+    optimal = pd.read_csv(next(out.rglob("optimal.csv")))
+    assert 0 < optimal.loc[0, "confidence"] < 1
     assert next(out.rglob("figures/hours_textbook.png")).stat().st_size > 0
     assert main(["optimise-staffing", str(path), "--require", PER_HOUR,
                  "--min-hour-contacts", "100000", "--replications", "1",
@@ -197,3 +204,109 @@ def test_a_service_level_on_a_channel_without_contacts_stops_with_a_clear_error(
     with pytest.raises(ScenarioError, match="none answered or queued on chat") as err:
         evaluator.row(dict(zip(KEYS, (2, 4), strict=True)))
     assert "--require" in str(err.value)
+
+
+# --- how sure the answer is: per-hour intervals between replications --------------------------
+def _runs(target, contacts, in_time):
+    """Replications (SimpleNamespace) carrying the given replications x 168 counts."""
+    return [SimpleNamespace(hourly={target.hourly: (n, k)})
+            for n, k in zip(np.asarray(contacts), np.asarray(in_time), strict=True)]
+
+
+def _counts(reps, cells):
+    """replications x 168 arrays with ``cells = {hour: (contacts per rep, in time per rep)}``."""
+    n, k = np.zeros((reps, 168), int), np.zeros((reps, 168), int)
+    for hour, (cn, ck) in cells.items():
+        n[:, hour], k[:, hour] = cn, ck
+    return n, k
+
+
+def test_each_judged_hour_gets_the_ratio_estimators_interval_and_p_meets():
+    from scipy import stats
+
+    target = parse_requirement("service_level(chat,45s)>=0.8 per hour", min_contacts=10)
+    n, k = _counts(3, {3: ([10, 20, 30], [9, 15, 27]),      # p = 51/60 = 0.85
+                       4: ([40, 40, 40], [38, 39, 37]),      # p = 0.95
+                       9: ([10, 10, 10], [5, 6, 4]),         # p = 0.5
+                       20: ([2, 0, 1], [2, 0, 1])})          # 3 contacts: not judged
+    v = target.judge(_runs(target, n, k))
+    hours = v.hours.set_index("hour_of_week")
+    # By hand: residuals k_r - p n_r, se = sqrt(sum resid^2 / (R (R-1))) / mean n.
+    se = {3: np.sqrt((0.5 ** 2 + 2 ** 2 + 1.5 ** 2) / 6) / 20,     # resid 0.5, -2, 1.5
+          4: np.sqrt((0 + 1 + 1) / 6) / 40,                        # resid 0, 1, -1
+          9: np.sqrt((0 + 1 + 1) / 6) / 10}
+    share = {3: 0.85, 4: 0.95, 9: 0.5}
+    t975 = stats.t.ppf(0.975, 2)
+    for h in (3, 4, 9):
+        assert hours.loc[h, "se"] == pytest.approx(se[h], rel=1e-12)
+        assert hours.loc[h, "low"] == pytest.approx(share[h] - t975 * se[h], rel=1e-12)
+        assert hours.loc[h, "high"] == pytest.approx(min(share[h] + t975 * se[h], 1.0))
+        assert hours.loc[h, "p_meets"] == pytest.approx(
+            stats.t.cdf((share[h] - 0.8) / se[h], 2), rel=1e-12)
+    assert hours.loc[3, "se"] == pytest.approx(0.0520416, abs=1e-7)   # the numbers themselves
+    assert hours.loc[3, "low"] == pytest.approx(0.62608, abs=1e-5)
+    x = 0.05 / se[3]                     # Student t with 2 df: F(x) = 1/2 + x / (2 sqrt(2 + x^2))
+    assert hours.loc[3, "p_meets"] == pytest.approx(0.5 + x / (2 * np.sqrt(2 + x * x)))
+    assert hours.loc[3, "p_meets"] == pytest.approx(0.78098, abs=1e-5)
+    assert hours.loc[3, "status"] == "too close to call"          # 0.8 inside [0.63, 1]
+    assert hours.loc[4, "status"] == "met" and hours.loc[9, "status"] == "missed"
+    assert hours.loc[20, "status"] == "not judged" and np.isnan(hours.loc[20, "se"])
+    assert np.isnan(hours.loc[100, "p_meets"])                    # no contacts at all
+    assert v.confidence == pytest.approx(np.prod([hours.loc[h, "p_meets"] for h in (3, 4, 9)]))
+    assert v.confidence < 0.02 and v.confidence_note == ""        # hour 9 is clearly missed
+
+
+def test_the_interval_sees_waits_that_go_together_in_an_hour():
+    # Four replications of 50 contacts each: three answer all in time, one none (a busy spell
+    # delays the whole hour). Binomially 200 contacts at 0.75 give se 0.031; the replications
+    # say 0.25: se = sqrt((3 * 12.5^2 + 37.5^2) / 12) / 50.
+    target = parse_requirement("service_level(chat,45s)>=0.7 per hour")
+    n, k = _counts(4, {5: ([50] * 4, [50, 0, 50, 50])})
+    hours = target.judge(_runs(target, n, k)).hours
+    assert hours.loc[5, "se"] == pytest.approx(0.25)
+    assert hours.loc[5, "se"] > 5 * np.sqrt(0.75 * 0.25 / 200)
+    assert hours.loc[5, "status"] == "too close to call"
+    # Every replication the same share: no spread, the point is all there is.
+    n, k = _counts(3, {5: ([40] * 3, [40] * 3)})
+    hours = target.judge(_runs(target, n, k)).hours
+    assert hours.loc[5, "se"] == 0 and hours.loc[5, "p_meets"] == 1.0
+    assert hours.loc[5, "status"] == "met"
+
+
+def test_one_replication_has_no_interval_and_no_confidence_and_says_why():
+    from sim.experiment.staffing_targets import answer_confidence
+
+    target = parse_requirement("service_level(chat,45s)>=0.8 per hour", min_contacts=10)
+    kpi = parse_requirement("queued_share<=0.5")
+    n, k = _counts(1, {3: ([40], [38])})
+    runs = _runs(target, n, k)
+    for run in runs:
+        run.kpis = {"queued_share": 0.1}
+    v = target.judge(runs)
+    assert v.met and np.isnan(v.confidence) and "one replication" in v.confidence_note
+    row = v.hours.loc[3]
+    assert np.isnan(row["low"]) and np.isnan(row["p_meets"])
+    assert row["status"] == "no interval (1 replication)"
+    value, note = answer_confidence([kpi, target], [kpi.judge(runs), v])
+    assert np.isnan(value) and note.startswith(str(target)) and "--replications 2" in note
+    assert answer_confidence([kpi], [kpi.judge(runs)]) == (1.0, "")   # a KPI target: a share
+    evaluator = Evaluator(peak_table(), "textbook", KEYS, [parse_requirement(PER_HOUR)],
+                          replications=1, seed=3, progress=False)
+    assert np.isnan(evaluator.row(dict(zip(KEYS, (2, 4), strict=True)))["confidence"])
+    assert "one replication" in evaluator.notes[(2, 4)]
+
+
+def test_confidence_grows_with_replications_where_met_and_vanishes_where_missed():
+    # (2, 4) is Erlang C's staffing (service levels about 0.91 against 0.8 in every hour);
+    # (2, 3) misses the peak hour (0.68). Same seed: the replications are nested.
+    req = [parse_requirement(PER_HOUR)]
+
+    def confidence(config, reps):
+        evaluator = Evaluator(peak_table(), "textbook", KEYS, req, replications=reps, seed=3,
+                              progress=False)
+        return evaluator.row(dict(zip(KEYS, config, strict=True)))["confidence"]
+
+    met = [confidence((2, 4), reps) for reps in (2, 4, 12)]
+    assert met[0] < met[1] < met[2] and met[2] > 0.99
+    assert met[0] < 0.9                      # two replications cannot make us sure
+    assert confidence((2, 3), 8) < 0.05

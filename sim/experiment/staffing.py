@@ -24,9 +24,14 @@ technicians, complaint specialists.
    ``(target - share) / target``); then remove one from each variable, the dearest first,
    keeping a removal only if every target still holds (every judged hour, for a per-hour one).
 
-The answer's confidence is the share of replications in which every target is met; for a
-per-hour target a replication meets it when its own contacts reach the target in every hour
-judged on the pooled replications (hours where it had no contact are skipped).
+The search decides on point estimates. The answer's **confidence** says how sure the runs make
+us that the chosen staffing truly meets every target
+(:func:`~sim.experiment.staffing_targets.answer_confidence`): the share of replications
+meeting every run-mean target, times, per per-hour target, the product over its judged hours
+of ``P(hour meets) = F_t(R-1)((p_h - target) / se_h)``, ``se_h`` the ratio estimator's
+standard error of the hour's pooled share between replications
+(:func:`sim.outcomes.service_level.hour_intervals`), hours taken as independent. With one
+replication and a per-hour target it is NaN, and ``confidence_note`` says why.
 """
 
 from __future__ import annotations
@@ -45,7 +50,7 @@ from ..config.errors import ScenarioError
 from ..config.loader import load_scenario
 from ..outcomes.service_level import hour_label
 from .staffing_runs import simulate
-from .staffing_targets import Requirement, ServiceLevelTarget, parse_requirement
+from .staffing_targets import Requirement, ServiceLevelTarget, answer_confidence, parse_requirement
 
 __all__ = ["Requirement", "ServiceLevelTarget", "StaffingResult", "optimise",
            "parse_requirement", "rough_cut", "staffing_keys"]
@@ -130,27 +135,41 @@ class StaffingResult:
     requirements: list
     meta: dict[str, Any] = field(default_factory=dict)
     hours: dict[str, pd.DataFrame] = field(default_factory=dict)
+    notes: dict[tuple, str] = field(default_factory=dict)   # head counts -> confidence note
 
     @property
     def confidence(self) -> float:
-        """Share of replications meeting every target at the chosen staffing."""
+        """How sure the runs make us that the chosen staffing meets every target (module
+        docstring); NaN when no staffing met them or it cannot be measured
+        (:attr:`confidence_note`)."""
         if self.best is None:
             return math.nan
         row = self.candidates[self.candidates["chosen"]]
-        return float(row["share_reps_meeting"].iloc[0])
+        return float(row["confidence"].iloc[0])
+
+    @property
+    def confidence_note(self) -> str:
+        """Why :attr:`confidence` is NaN ("" when it is a number)."""
+        if self.best is None:
+            return "no staffing tried met the targets"
+        return self.notes.get(tuple(self.best[k] for k in self.keys), "")
 
     def worst_hours(self, n: int = 5) -> pd.DataFrame:
         """The ``n`` judged hours with the lowest share answered in time, per per-hour target:
-        ``target, hour_of_week, hour, share, contacts, met``."""
+        ``target, hour_of_week, hour, share, low, high`` (95% interval), ``contacts``,
+        ``met`` (the point estimate reaches the target: what the search decided on),
+        ``status`` (met / missed / too close to call, by the interval) and ``p_meets``."""
+        columns = ["target", "hour_of_week", "hour", "share", "low", "high", "contacts",
+                   "met", "status", "p_meets"]
         rows = []
         for target, table in self.hours.items():
             judged = table[table["judged"]].sort_values(["share", "hour_of_week"]).head(n)
             rows += [{"target": target, "hour_of_week": int(h.hour_of_week),
                       "hour": hour_label(h.hour_of_week), "share": float(h.share),
-                      "contacts": int(h.contacts), "met": bool(h.met)}
+                      "low": float(h.low), "high": float(h.high), "contacts": int(h.contacts),
+                      "met": bool(h.met), "status": h.status, "p_meets": float(h.p_meets)}
                      for h in judged.itertuples()]
-        return pd.DataFrame(rows, columns=["target", "hour_of_week", "hour", "share",
-                                           "contacts", "met"])
+        return pd.DataFrame(rows, columns=columns)
 
     def unjudged(self) -> dict[str, tuple[int, int]]:
         """Per per-hour target: (hours with some contacts but too few to judge, their
@@ -191,8 +210,9 @@ class Evaluator:
     """Simulates staffing candidates (once each) and judges them against the targets.
 
     ``row(config)`` is the candidate's row of :attr:`StaffingResult.candidates` (head counts,
-    ``cost``, each target's value, ``feasible``, ``share_reps_meeting``, ``shortfall``);
-    ``verdicts[sig]`` its :class:`~sim.experiment.staffing_targets.Judgement` per target.
+    ``cost``, each target's value, ``feasible``, ``confidence``, ``shortfall``);
+    ``verdicts[sig]`` its :class:`~sim.experiment.staffing_targets.Judgement` per target and
+    ``notes[sig]`` why its confidence is NaN, when it is.
     """
 
     def __init__(self, raw, design, keys, requirements, cost_kpi="total_cost",
@@ -204,6 +224,7 @@ class Evaluator:
         self.hourly = sorted({r.hourly for r in requirements if r.hourly is not None})
         self.seen: dict[tuple, dict] = {}
         self.verdicts: dict[tuple, list] = {}
+        self.notes: dict[tuple, str] = {}
 
     def row(self, config: Mapping[str, int]) -> dict:
         """Simulate ``config`` (dotted key -> head count) unless done, and return its row."""
@@ -215,11 +236,10 @@ class Evaluator:
             for req, v in zip(self.requirements, judged, strict=True):
                 if req.hourly is not None and not np.isfinite(v.value):
                     raise _cannot_judge(req, v)
-            ok = np.logical_and.reduce([v.per_replication for v in judged])
             row = {**config, "cost": float(np.mean([r.kpis[self.cost_kpi] for r in runs]))}
             row.update({str(q): v.value for q, v in zip(self.requirements, judged, strict=True)})
             row["feasible"] = all(v.met for v in judged)
-            row["share_reps_meeting"] = float(np.mean(ok))
+            row["confidence"], self.notes[sig] = answer_confidence(self.requirements, judged)
             row["shortfall"] = float(sum(v.shortfall for v in judged))
             self.seen[sig], self.verdicts[sig] = row, judged
         return self.seen[sig]
@@ -240,8 +260,8 @@ def optimise(raw: Mapping[str, Any], design: str, requirements: list, keys: list
 
     ``start`` in the result is where the search began; ``candidates`` has one row per
     staffing simulated: the head counts, ``cost`` (mean ``cost_kpi``), each target's value
-    (a per-hour target's: its worst judged hour), ``feasible``, ``share_reps_meeting``,
-    ``shortfall`` and ``chosen``.
+    (a per-hour target's: its worst judged hour), ``feasible``, ``confidence`` (module
+    docstring), ``shortfall`` and ``chosen``.
     """
     from .shift_blocks import coverage
 
@@ -295,4 +315,4 @@ def optimise(raw: Mapping[str, Any], design: str, requirements: list, keys: list
     return StaffingResult(design, keys, start, best, table, requirements,
                           meta={"cost_kpi": cost_kpi, "rough_cut": use_rough_cut,
                                 "replications": replications, "seed": seed},
-                          hours=hours)
+                          hours=hours, notes=evaluator.notes)

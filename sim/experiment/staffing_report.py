@@ -2,10 +2,11 @@
 
 A new ``results/staffing/<scenario>/<timestamp>/`` written atomically (``COMPLETE`` last):
 ``optimal.csv`` (each design at its cheapest staffing meeting the targets, with the
-confidence), ``candidates_<design>.csv`` (every staffing simulated), for per-hour targets
-``hours_<design>.csv`` (every hour of the week at the chosen staffing: contacts, share
-answered in time, judged, met, with a figure), a staffing curve per design and
-``report.md``.
+confidence and, when it is NaN, why), ``candidates_<design>.csv`` (every staffing simulated),
+for per-hour targets ``hours_<design>.csv`` (every hour of the week at the chosen staffing:
+contacts, share answered in time, judged, met on the point estimate, the standard error and
+95% interval between replications, P(meets) and the status met / missed / too close to call,
+with a figure), a staffing curve per design and ``report.md``.
 """
 
 from __future__ import annotations
@@ -18,6 +19,17 @@ import pandas as pd
 
 from .store import atomic_folder, manifest, new_folder, write_table, write_text
 from .sweep_report import png, unit_label
+
+CONFIDENCE = ("`confidence` is how sure the runs make us that the staffing truly meets every "
+              "target: the share of replications meeting every run-mean target, times, for "
+              "each per-hour target, the product over its judged hours of P(hour meets), the "
+              "Student-t probability (R-1 degrees of freedom) that the hour's share is at "
+              "least the target given its pooled share and its standard error between "
+              "replications, hours taken as independent (NaN, with the reason, from one "
+              "replication).")
+#: Colours of an hour's status in the figure.
+STATUS_COLOURS = {"met": "tab:blue", "missed": "tab:red", "too close to call": "tab:orange",
+                  "no interval (1 replication)": "tab:grey"}
 
 
 def _fmt(v: float) -> str:
@@ -50,7 +62,8 @@ def staffing_figure(result):
 
 def hours_figure(result):
     """Share answered in time per hour of the week at the chosen staffing, per per-hour
-    target: judged hours as bars (red where short), unjudged hours as grey marks."""
+    target: judged hours as bars coloured by status (met, missed, too close to call) with
+    their 95% intervals, unjudged hours as grey marks."""
     import matplotlib.pyplot as plt
     import numpy as np
 
@@ -60,9 +73,17 @@ def hours_figure(result):
         req = next(q for q in result.requirements if str(q) == target)
         judged = table["judged"].to_numpy()
         share = table["share"].to_numpy(dtype=float)
-        colour = np.where(table["met"].to_numpy(), "tab:blue", "tab:red")
+        status = table["status"].to_numpy()
         hours = table["hour_of_week"].to_numpy()
-        ax.bar(hours[judged], share[judged], width=0.9, color=colour[judged])
+        for name, colour in STATUS_COLOURS.items():
+            pick = judged & (status == name)
+            if pick.any():
+                ax.bar(hours[pick], share[pick], width=0.9, color=colour, label=name)
+        err = np.vstack([share - table["low"].to_numpy(dtype=float),
+                         table["high"].to_numpy(dtype=float) - share])
+        if np.isfinite(err[:, judged]).any():
+            ax.errorbar(hours[judged], share[judged], yerr=err[:, judged], fmt="none",
+                        ecolor="black", elinewidth=0.6, capsize=0, label="95% interval")
         few = ~judged & (table["contacts"].to_numpy() > 0)
         ax.plot(hours[few], share[few], "o", color="grey", ms=3,
                 label="not judged (too few contacts)")
@@ -88,7 +109,7 @@ def optimal_table(results) -> pd.DataFrame:
                      "cost": float(chosen["cost"].iloc[0]) if len(chosen) else math.nan,
                      **({str(q): float(chosen[str(q)].iloc[0]) for q in r.requirements}
                         if len(chosen) else {}),
-                     "confidence": r.confidence})
+                     "confidence": r.confidence, "confidence_note": r.confidence_note})
     return pd.DataFrame(rows)
 
 
@@ -99,8 +120,13 @@ def worst_hours_lines(results, n: int = 5) -> list[str]:
         return []
     lines = ["## Worst hours at the chosen staffing", "",
              "Per-hour targets: the judged hours (of the week, pooled over the run's weeks and "
-             "the replications) with the lowest share answered in time. Hours with fewer "
-             "contacts than the minimum are not judged.", ""]
+             "the replications) with the lowest share answered in time. `low`-`high`: the 95% "
+             "Student-t interval of the share from its spread between replications (ratio "
+             "estimator); `met`: the share reaches the target (what the search decided on); "
+             "`status`: met (interval at or above the target), missed (below) or too close to "
+             "call (the target inside it); `p_meets`: the chance that the hour's share is at "
+             "least the target. Hours with fewer contacts than the minimum are not judged.",
+             ""]
     for r in results:
         where = "chosen staffing" if r.best is not None else "last staffing tried (no "  \
                                                             "staffing met the targets)"
@@ -110,9 +136,13 @@ def worst_hours_lines(results, n: int = 5) -> list[str]:
                   .to_string(index=False, float_format=lambda v: f"{v:.3f}"), "```"]
         for target, (hours, contacts) in r.unjudged().items():
             table = r.hours[target]
-            lines.append(f"{target}: {int(table['judged'].sum())} hours judged; {hours} hours "
-                         f"not judged (too few contacts: {contacts} in all); "
+            status = table.loc[table["judged"], "status"].value_counts()
+            counts = ", ".join(f"{int(status[s])} {s}" for s in STATUS_COLOURS if s in status)
+            lines.append(f"{target}: {int(table['judged'].sum())} hours judged ({counts}); "
+                         f"{hours} hours not judged (too few contacts: {contacts} in all); "
                          f"{int((table['contacts'] == 0).sum())} hours without contacts.")
+        note = r.confidence_note or f"{r.confidence:.3f}"
+        lines.append(f"Confidence that {r.design}'s staffing meets every target: {note}.")
         lines.append("")
     return lines
 
@@ -129,12 +159,14 @@ def write_staffing(results, root: str | Path, scenario: str, command: str | None
                  "stationary Poisson contact centre; for groups working shifts, the per-hour "
                  "rough cut of the design's offered load laid onto its shift blocks), else "
                  "the current head counts; then candidates are simulated with common random "
-                 "numbers. A per-hour target's value is its worst judged hour. `confidence`: "
-                 "share of replications meeting every target at the chosen staffing (a "
-                 "per-hour target on each replication's own contacts, in every hour judged on "
-                 "all of them).", "",
+                 "numbers; the search decides on point estimates. A per-hour target's value "
+                 "is its worst judged hour. " + CONFIDENCE, "",
                  "## Designs at their optimal staffing", "", "```",
-                 comparison.to_string(index=False, float_format=_fmt), "```", ""]
+                 comparison.drop(columns=["confidence_note"])
+                 .to_string(index=False, float_format=_fmt), "```", ""]
+        lines += [f"{r.design}: confidence {r.confidence_note}." for r in results
+                  if r.confidence_note] + ([""] if any(r.confidence_note for r in results)
+                                           else [])
         lines += worst_hours_lines(results)
         for r in results:
             name = f"candidates_{r.design}"

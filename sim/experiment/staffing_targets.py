@@ -14,8 +14,23 @@ Two forms:
   reach ``SHARE``; hours with fewer are not judged and are reported as such.
 
 Each target turns the runs of one candidate into a :class:`Judgement`: its value, whether it
-is met, its relative shortfall (which the optimiser reduces), the replications meeting it and,
-for a per-hour target, the failing hours and the table of every hour.
+is met (on point estimates: what the optimiser decides on), its relative shortfall (which the
+optimiser reduces), the replications meeting it, its **confidence** and, for a per-hour
+target, the failing hours and the table of every hour.
+
+Confidence, i.e. how sure the runs make us that the target truly holds:
+
+* a run-mean target: the share of replications meeting it on their own;
+* a per-hour target: the product over judged hours of ``P(hour meets)``, the Student-t
+  probability from the hour's pooled share and its standard error between replications
+  (:func:`sim.outcomes.service_level.hour_intervals`); the product treats the hours as
+  independent (they are nearly so: separate hours of the week share only the queue carried
+  over an hour boundary). One hour's own contacts in one replication are too few to say
+  whether it meets a target, so the share of replications meeting it in every hour would
+  measure small-sample noise, not how sure the answer is. With one replication there is no
+  spread to measure: NaN, with the reason in ``confidence_note``.
+
+:func:`answer_confidence` combines the targets of one candidate.
 """
 
 from __future__ import annotations
@@ -29,7 +44,7 @@ import pandas as pd
 
 from ..config.errors import ScenarioError
 from ..config.vocab import CHANNELS
-from ..outcomes.service_level import HOURS_PER_WEEK, judge_hours
+from ..outcomes.service_level import HOURS_PER_WEEK, hour_intervals, judge_hours
 
 _REQ = re.compile(r"^\s*([a-z0-9_]+)\s*(<=|>=)\s*([-+0-9.eE]+)\s*(per\s+hour)?\s*$")
 _SL = re.compile(r"^\s*service_level\s*\(\s*([^,()]*?)\s*,\s*([^,()]*?)\s*\)\s*(<=|>=)\s*"
@@ -39,6 +54,9 @@ FORMS = ("KPI<=VALUE, KPI>=VALUE, or service_level(CHANNEL,THRESHOLD)>=SHARE [pe
 #: Hours with fewer pooled contacts are not judged by a per-hour target (assumption: a share
 #: of 30 contacts is known to about +-0.07 at 80%).
 MIN_CONTACTS = 30
+ONE_REPLICATION = ("not available with one replication: an hour's uncertainty is measured by "
+                   "the spread between replications (use --replications 2 or more; 10 or so "
+                   "for a useful interval)")
 
 
 @dataclass
@@ -51,6 +69,8 @@ class Judgement:
     per_replication: np.ndarray  # bool: the target met by each replication alone
     failing_hours: np.ndarray | None = None   # hours of the week short of it (per hour)
     hours: pd.DataFrame | None = None          # every hour, judged or not (per hour)
+    confidence: float = math.nan               # module docstring
+    confidence_note: str = ""                  # why the confidence is NaN, when it is
 
 
 @dataclass(frozen=True)
@@ -77,8 +97,9 @@ class Requirement:
         """Judge the runs (each with ``kpis``) of one candidate."""
         values = np.array([r.kpis[self.kpi] for r in runs], dtype=float)
         mean = float(values.mean())
-        return Judgement(mean, bool(self.met(mean)), self.shortfall(mean),
-                         np.asarray(self.met(values), dtype=bool))
+        ok = np.asarray(self.met(values), dtype=bool)
+        return Judgement(mean, bool(self.met(mean)), self.shortfall(mean), ok,
+                         confidence=float(ok.mean()))
 
     def __str__(self) -> str:
         return f"{self.kpi}{self.op}{self.value:g}"
@@ -121,7 +142,8 @@ class ServiceLevelTarget:
             ok = np.where(np.isnan(shares), True, shares >= self.value)
             short = (max(self.value - mean, 0.0) / max(self.value, 1e-9)
                      if np.isfinite(mean) else math.inf)
-            return Judgement(mean, bool(mean >= self.value), short, ok)
+            return Judgement(mean, bool(mean >= self.value), short, ok,
+                             confidence=float(ok.mean()))
         pooled = pd.DataFrame({"hour_of_week": np.arange(HOURS_PER_WEEK),
                                "contacts": n.sum(axis=0).astype(int),
                                "in_time": k.sum(axis=0).astype(int)})
@@ -138,11 +160,35 @@ class ServiceLevelTarget:
             own = np.where(n > 0, k / np.where(n > 0, n, 1), np.inf)
         per_rep = (own[:, judged] >= self.value).all(axis=1)
         short = float(hours["shortfall"].sum()) / max(self.value, 1e-9)
-        return Judgement(worst, failing.size == 0, short, per_rep, failing, hours)
+        hours = pd.concat([hours, hour_intervals(n, k, self.value, judged)], axis=1)
+        confidence, note = math.nan, ONE_REPLICATION
+        if len(runs) >= 2:
+            confidence, note = float(np.prod(hours.loc[judged, "p_meets"])), ""
+        return Judgement(worst, failing.size == 0, short, per_rep, failing, hours,
+                         confidence, note)
 
     def __str__(self) -> str:
         text = f"service_level({self.channel},{self.threshold})>={self.value:g}"
         return text + (" per hour" if self.per_hour else "")
+
+
+def answer_confidence(requirements: list, verdicts: list[Judgement]) -> tuple[float, str]:
+    """How sure the runs of one candidate make us that it meets every target.
+
+    The share of replications meeting every run-mean target together (1 without one; it keeps
+    their correlation), times each per-hour target's confidence (module docstring), treating
+    the per-hour targets as independent of each other and of the rest. Returns the value and,
+    when it is NaN, why.
+    """
+    pairs = list(zip(requirements, verdicts, strict=True))
+    joint = [v.per_replication for q, v in pairs if not getattr(q, "per_hour", False)]
+    value = float(np.mean(np.logical_and.reduce(joint))) if joint else 1.0
+    for q, v in pairs:
+        if getattr(q, "per_hour", False):
+            if not np.isfinite(v.confidence):
+                return math.nan, f"{q}: {v.confidence_note}"
+            value *= v.confidence
+    return value, ""
 
 
 def parse_requirement(text: str, min_contacts: int = MIN_CONTACTS

@@ -23,6 +23,23 @@ the service level here is that of every case's first attempt:
 
 Pooled over weeks and replications, an hour's share is ``in_time / contacts``. Hours with
 fewer than ``min_contacts`` contacts are *not judged* (too few to tell), and say so.
+
+How sure a judged hour is (:func:`hour_intervals`) comes from the spread **between
+replications**, the only independent units: one busy spell delays many contacts of the same
+hour, so the contacts of an hour are not independent trials and a binomial variance
+``p(1-p)/n`` would be far too small. The pooled share is a ratio of means over replications,
+``p = sum_r k_r / sum_r n_r``; its standard error is the ratio estimator's (Cochran,
+*Sampling Techniques*, 1977, §6.3)::
+
+    se = sqrt( sum_r (k_r - p n_r)^2 / (R (R - 1)) ) / mean_r(n_r)
+       = sqrt( sum_r n_r^2 (p_r - p)^2 / (R (R - 1)) ) / mean_r(n_r)
+
+(``k_r - p n_r`` is replication r's excess of contacts answered in time over what the pooled
+share predicts for its contacts; replications without a contact in that hour add 0 and still
+count in R). The 95% interval is ``p +- t(0.975, R-1) se`` and the chance that the hour
+meets a target ``L`` is ``P(meets) = F_t(R-1)((p - L) / se)``. An hour is **met** when the
+whole interval is at or above ``L``, **missed** when it is below, and **too close to call**
+when ``L`` lies inside it. With one replication there is no spread to measure: no interval, no P.
 """
 
 from __future__ import annotations
@@ -33,6 +50,9 @@ import pandas as pd
 from ..config.vocab import CHANNELS, WEEKDAYS
 
 HOURS_PER_WEEK = 168
+#: Statuses of an hour in :func:`hour_intervals`.
+MET, MISSED, TOO_CLOSE = "met", "missed", "too close to call"
+NOT_JUDGED, NO_INTERVAL = "not judged", "no interval (1 replication)"
 
 
 def answered_in_time(cases: pd.DataFrame, within_h: float) -> np.ndarray:
@@ -109,6 +129,64 @@ def judge_hours(counts: pd.DataFrame, level: float, min_contacts: int) -> pd.Dat
     out["met"] = judged & (np.nan_to_num(share) >= level)
     out["shortfall"] = np.where(judged, np.maximum(level - np.nan_to_num(share), 0.0), 0.0)
     return out
+
+
+def hour_intervals(contacts: np.ndarray, in_time: np.ndarray, level: float,
+                   judged: np.ndarray, confidence: float = 0.95) -> pd.DataFrame:
+    """How sure each judged hour is, from the spread between replications (module docstring).
+
+    Parameters
+    ----------
+    contacts, in_time : numpy.ndarray
+        Replications x 168: each replication's contacts and contacts answered in time per
+        hour of the week (its weeks pooled).
+    level : float
+        Target share ``L``.
+    judged : numpy.ndarray
+        168 bools: the hours judged (enough pooled contacts); the others get NaN and
+        ``"not judged"``.
+    confidence : float, default 0.95
+        Two-sided level of the interval.
+
+    Returns
+    -------
+    pandas.DataFrame
+        168 rows: ``se`` (standard error of the pooled share), ``low``, ``high`` (the
+        Student-t interval, R-1 degrees of freedom, clipped to [0, 1]), ``p_meets``
+        (``F_t((p - L) / se)``; with ``se == 0``, every replication the same share, it is 1
+        at or above the target and 0 below) and ``status`` (``met``, ``missed``,
+        ``too close to call``, ``not judged``, or with one replication
+        ``no interval (1 replication)``).
+    """
+    from scipy import stats  # here, not at import: run workers never need scipy.stats
+
+    n = np.atleast_2d(np.asarray(contacts, dtype=float))
+    k = np.atleast_2d(np.asarray(in_time, dtype=float))
+    judged = np.asarray(judged, dtype=bool)
+    reps = n.shape[0]
+    nan = np.full(HOURS_PER_WEEK, np.nan)
+    if reps < 2:
+        return pd.DataFrame({"se": nan, "low": nan, "high": nan, "p_meets": nan,
+                             "status": np.where(judged, NO_INTERVAL, NOT_JUDGED)
+                             .astype(object)})
+    total = n.sum(axis=0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        share = k.sum(axis=0) / total
+        resid = k - share * n                       # k_r - p n_r, per replication and hour
+        se = np.sqrt((resid ** 2).sum(axis=0) / (reps * (reps - 1))) / (total / reps)
+        gap = share - level
+        # No spread (every replication the same share): the point is all there is; a share
+        # exactly at the target meets it (targets are floors).
+        z = np.where(se > 0, gap / np.where(se > 0, se, 1.0), np.where(gap >= 0, np.inf, -np.inf))
+    half = float(stats.t.ppf(0.5 + confidence / 2, reps - 1)) * se
+    low, high = np.clip(share - half, 0.0, 1.0), np.clip(share + half, 0.0, 1.0)
+    p_meets = stats.t.cdf(z, reps - 1)
+    verdict = np.where(low >= level, MET, np.where(high < level, MISSED, TOO_CLOSE))
+    status = np.where(judged, verdict, NOT_JUDGED).astype(object)
+    return pd.DataFrame({"se": np.where(judged, se, np.nan),
+                         "low": np.where(judged, low, np.nan),
+                         "high": np.where(judged, high, np.nan),
+                         "p_meets": np.where(judged, p_meets, np.nan), "status": status})
 
 
 def hour_label(hour_of_week: int) -> str:
