@@ -51,6 +51,7 @@ def _give_up(ticket) -> None:
 #: The stage's results, built once (a frozen dataclass costs a call per instance).
 _RESULTS = {outcome: ContactResult(outcome)
             for outcome in ("resolved", "unresolved", "abandoned", "blocked")}
+_RESOLVED = _RESULTS["resolved"]
 
 
 @register_provider("in_house", "contact", ContactCentreParams)
@@ -192,13 +193,14 @@ class ContactCentre(Provider):
                 pool.in_use -= 1
                 if pool.queued and pool.in_use < pool.capacity:
                     pool._fill()
-            rec["staff_time_h"][case] += duration / group.params.concurrency
-            world.ledger.charge(case=case, time=env.now, component="contact", kind="variable",
+            now, gp = env.now, group.params
+            rec["staff_time_h"][case] += duration / gp.concurrency
+            world.ledger.charge(case=case, time=now, component="contact", kind="variable",
                                 amount=hp.cost_per_contact.get(channel, 0.0))
-            fcr = group.params.fcr_at(env.now) if fcr_override is None else fcr_override
+            fcr = gp.fcr_at(now) if fcr_override is None else fcr_override
             # A uniform is below 1 for sure: with FCR 1 (validation queues) skip the draw.
             if fcr >= 1.0 or draws.uniform("contact/fcr", case, k) < fcr:
-                return _RESULTS["resolved"]
+                return _RESOLVED
             rec["wrong_answers"][case] += 1  # as record_wrong_answer
             if answered >= p.max_contacts:
                 return _RESULTS["unresolved"]
