@@ -9,7 +9,7 @@ worker processes against one"), and 2 workers against the serial run (stricter: 
 charges the executor's start-up and messaging).
 
     python benchmarks/bench_sweep.py [--hours 2000] [--points 16] [--replications 4]
-                                     [--only serial,pool1,pool2,dask1,dask2]
+                                     [--only serial,pool1,pool2,dask1,dask2] [--repeats 1]
 
 The speed-up can only approach 2 on a machine whose two cores are otherwise idle.
 """
@@ -20,6 +20,7 @@ import argparse
 import concurrent.futures as cf
 import multiprocessing
 import os
+import statistics
 import tempfile
 import time
 from pathlib import Path
@@ -69,17 +70,24 @@ def main() -> None:
     parser.add_argument("--points", type=int, default=16)
     parser.add_argument("--replications", type=int, default=4)
     parser.add_argument("--only", default="serial,pool1,pool2,dask1,dask2")
+    parser.add_argument("--repeats", type=int, default=1,
+                        help="rounds of every configuration, interleaved; medians reported")
     args = parser.parse_args()
     kinds = [k.strip() for k in args.only.split(",") if k.strip()]
-    walls, tables = {}, {}
+    times: dict[str, list[float]] = {k: [] for k in kinds}
+    tables = {}
     with tempfile.TemporaryDirectory() as tmp:
         spec = read_sweep_file(sweep_file(Path(tmp), args.hours, args.points, args.replications))
         runs = args.points * args.replications
-        for kind in kinds:
-            start = time.perf_counter()
-            with _executor(kind) as ex:
-                _, tables[kind] = timed(spec, ex)
-            walls[kind] = time.perf_counter() - start
+        # Rounds interleave the configurations (A B C, A B C): a slow spell of a shared
+        # machine falls on all of them alike.
+        for _ in range(max(1, args.repeats)):
+            for kind in kinds:
+                start = time.perf_counter()
+                with _executor(kind) as ex:
+                    _, tables[kind] = timed(spec, ex)
+                times[kind].append(time.perf_counter() - start)
+    walls = {k: statistics.median(v) for k, v in times.items()}
     first = next(iter(tables.values()))
     for table in tables.values():
         pd.testing.assert_frame_equal(first, table)
@@ -90,7 +98,9 @@ def main() -> None:
              "pool2": "process pool, 2 workers", "dask1": "Dask LocalCluster, 1 worker",
              "dask2": "Dask LocalCluster, 2 workers"}
     for kind in kinds:
-        line = f"{names[kind]:30s} {walls[kind]:7.1f} s  {runs / walls[kind]:6.2f} runs/s"
+        each = ", ".join(f"{t:.1f}" for t in times[kind])
+        line = (f"{names[kind]:30s} {walls[kind]:7.1f} s  {runs / walls[kind]:6.2f} runs/s"
+                f"  [{each}]")
         one = kind[:-1] + "1"
         if kind.endswith("2") and one in walls:
             line += f"  2 vs 1 worker {walls[one] / walls[kind]:.2f}x"
