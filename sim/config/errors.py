@@ -42,8 +42,14 @@ def show_value(value: object) -> str:
     return _short(text)
 
 
+def _printable(text: str) -> str:
+    """``text`` on one line: control characters (a line or record separator from a file's
+    names) escaped as Python would show them."""
+    return text if text.isprintable() else repr(text)[1:-1]
+
+
 def _short(text: str, limit: int = _SHOW_CHARS) -> str:
-    text = text if text.isprintable() else repr(text)[1:-1]
+    text = _printable(text)
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
@@ -66,8 +72,9 @@ class Problem:
     allowed: str
 
     def __str__(self) -> str:
-        # A key from a file may hold control characters or be very long: one short line.
-        return f"{_short(self.key, 240)}: {show_value(self.value)} — {self.allowed}"
+        # A key from a file may hold control characters or be very long: one short line. What
+        # is allowed may list names from the file (designs, groups): escaped, never cut.
+        return f"{_short(self.key, 240)}: {show_value(self.value)} — {_printable(self.allowed)}"
 
 
 class _Missing:
