@@ -15,11 +15,11 @@ from __future__ import annotations
 
 import math
 from functools import partial
-from heapq import heappop, heappush
+from heapq import heappush
 
 import simpy
-from simpy.core import EmptySchedule, StopSimulation
-from simpy.events import NORMAL, URGENT, Event, EventPriority, Timeout
+from simpy.core import EmptySchedule
+from simpy.events import NORMAL, EventPriority, Timeout
 
 from . import processes
 
@@ -100,37 +100,10 @@ class Environment(processes.Environment):
             self._next_slot()
         simpy.Environment.step(self)
 
-    def run(self, until=None):
-        """As :meth:`sim.processes.Environment.run`, refilling the heap when it runs dry."""
-        if until is None or isinstance(until, Event):
-            return simpy.Environment.run(self, until)
-        at = until if isinstance(until, int) else float(until)
-        now = self._now
-        if at <= now:
-            raise ValueError(f"until ({at}) must be greater than the current simulation time")
-        at = now + (at - now)  # where SimPy's stop event would be
-        stop = next(self._eid)  # the stop's place among events scheduled at the same time
-        queue, later = self._queue, self._later
-        while True:
-            if not queue:
-                if not later or min(later) > at:  # every filed event is after the stop
-                    break
-                self._next_slot()
-            head = queue[0]
-            if not (head[0] < at or (head[0] == at and head[1] == URGENT and head[2] < stop)):
-                break
-            self._now, _, _, event = heappop(queue)
-            callbacks, event.callbacks = event.callbacks, None
-            try:
-                for callback in callbacks:
-                    callback(event)
-            except StopSimulation as exc:  # as simpy.Environment.step and run
-                event.callbacks = callbacks[callbacks.index(callback) + 1:]
-                self.schedule(event, URGENT - 1)
-                return exc.args[0]
-            if not event._ok and not hasattr(event, "_defused"):
-                exc = type(event._value)(*event._value.args)
-                exc.__cause__ = event._value
-                raise exc
-        self._now = at
-        return None
+    def _refill(self, until: float) -> bool:
+        """The heap ran dry in :meth:`sim.processes.Environment.run`: move the earliest filed
+        slot in, unless every filed event is after ``until``."""
+        if not self._later or min(self._later) > until:
+            return False
+        self._next_slot()
+        return True

@@ -157,7 +157,9 @@ class Environment(simpy.Environment):
         at = now + (at - now)  # where SimPy's stop event would be
         stop = next(self._eid)  # the stop's place among events scheduled at the same time
         queue = self._queue
-        while queue:
+        while True:
+            if not queue and not self._refill(at):
+                break
             head = queue[0]
             if not (head[0] < at or (head[0] == at and head[1] == URGENT and head[2] < stop)):
                 break
@@ -176,3 +178,9 @@ class Environment(simpy.Environment):
                 raise exc
         self._now = at
         return None
+
+    def _refill(self, until: float) -> bool:
+        """The heap ran dry before ``until``: refill it and say whether there is more to run
+        (a plain heap has nothing more; :class:`sim.engine.Environment` files later events
+        apart)."""
+        return False
