@@ -69,17 +69,8 @@ def record_contact(world: World, case: int, wait: float, discourtesy: float = 0.
     The bookkeeping every contact provider shares (agents, back office, bot, forum peers,
     existing threads): see :func:`record_answer` for ``wait`` and ``discourtesy``.
     """
-    rec = world.records
-    rec["contacts"][case] += 1
-    # record_answer inline (one call less on every answered contact)
-    answers = rec["answers"]
-    k = answers[case]
-    if discourtesy > 0 and world.draws.uniform("contact/courtesy", case, k) < discourtesy:
-        rec["discourteous"][case] += 1
-    answers[case] = k + 1
-    if k == 0:
-        rec["first_response_at"][case] = world.env.now
-        rec["first_wait_h"][case] = wait
+    world.records["contacts"][case] += 1
+    record_answer(world, case, wait, discourtesy)
 
 
 def record_wrong_answer(world: World, case: int) -> None:
