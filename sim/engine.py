@@ -14,34 +14,15 @@ timeouts scheduled inline).
 from __future__ import annotations
 
 import math
-from functools import partial
 from heapq import heappush
 
 import simpy
 from simpy.core import EmptySchedule
-from simpy.events import NORMAL, EventPriority, Timeout
+from simpy.events import NORMAL, EventPriority
 
 from . import processes
 
 _HOUR = 1.0  # width of a filing slot, in model hours (a power of two: slot bounds are exact)
-
-
-class _Timeout(Timeout):
-    """:class:`simpy.Timeout` scheduled inline: into the heap, or filed by its hour."""
-
-    def __init__(self, env: Environment, delay: float, value=None):
-        if delay < 0:
-            raise ValueError(f"Negative delay {delay}")
-        self.env = env
-        self.callbacks = []
-        self._value = value
-        self._delay = delay
-        self._ok = True
-        at = env._now + delay
-        if at < env._limit:
-            heappush(env._queue, (at, NORMAL, next(env._eid), self))
-        else:
-            env._file((at, NORMAL, next(env._eid), self))
 
 
 class Environment(processes.Environment):
@@ -56,7 +37,6 @@ class Environment(processes.Environment):
 
     def __init__(self, initial_time: float = 0.0):
         super().__init__(initial_time)
-        self.timeout = partial(_Timeout, self)
         self._later: dict[float, list] = {}  # slot start -> its entries, unordered
         self._limit = initial_time // _HOUR * _HOUR + _HOUR  # heap entries are before it
 
@@ -70,11 +50,15 @@ class Environment(processes.Environment):
 
     def schedule(self, event, priority: EventPriority = NORMAL, delay: float = 0) -> None:
         """Schedule ``event`` with ``priority`` after ``delay`` (as SimPy does)."""
-        at = self._now + delay
-        if at < self._limit:
-            heappush(self._queue, (at, priority, next(self._eid), event))
+        self._enqueue((self._now + delay, priority, next(self._eid), event))
+
+    def _enqueue(self, entry: tuple) -> None:
+        """Into the heap when it falls in the current slot, else filed by its hour (timeouts
+        come here too: :class:`sim.processes.Environment` makes them)."""
+        if entry[0] < self._limit:
+            heappush(self._queue, entry)
         else:
-            self._file((at, priority, next(self._eid), event))
+            self._file(entry)
 
     def _next_slot(self) -> None:
         """Move the earliest filed slot into the (empty) heap."""

@@ -119,9 +119,10 @@ def start_after(env: simpy.Environment, generator: Generator, delay: float) -> s
 
 
 class _Timeout(Timeout):
-    """:class:`simpy.Timeout` with ``env.schedule`` inlined (same time, priority and order)."""
+    """:class:`simpy.Timeout` with ``env.schedule`` inlined (same time, priority and order):
+    its heap entry goes to ``env._enqueue``."""
 
-    def __init__(self, env: simpy.Environment, delay: float, value=None):
+    def __init__(self, env: Environment, delay: float, value=None):
         if delay < 0:
             raise ValueError(f"Negative delay {delay}")
         self.env = env
@@ -129,7 +130,7 @@ class _Timeout(Timeout):
         self._value = value
         self._delay = delay
         self._ok = True
-        heappush(env._queue, (env._now + delay, NORMAL, next(env._eid), self))
+        env._enqueue((env._now + delay, NORMAL, next(env._eid), self))
 
 
 class Environment(simpy.Environment):
@@ -146,6 +147,10 @@ class Environment(simpy.Environment):
     def __init__(self, initial_time: float = 0):
         super().__init__(initial_time)
         self.timeout = partial(_Timeout, self)
+
+    def _enqueue(self, entry: tuple) -> None:
+        """Put a scheduled ``(time, priority, id, event)`` entry on the heap."""
+        heappush(self._queue, entry)
 
     def run(self, until=None):
         if until is None or isinstance(until, Event):
