@@ -1,6 +1,6 @@
 """Run every benchmark and write ``benchmarks/RESULTS.md`` (``make bench``).
 
-    python benchmarks/run_all.py [--repeats 3] [--quick] [--only engine,full,scaling,main]
+    python benchmarks/run_all.py [--repeats 3] [--quick] [--only engine,full,scaling,main,sweep]
 
 ``--quick`` is a smoke run (fewer contacts, smaller factors, one repetition): its numbers are
 not the ones the targets are stated for.
@@ -11,12 +11,14 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import shlex
+import statistics
 import sys
 
 import bench_engine
 import bench_full
 import bench_main
 import bench_scaling
+import bench_sweep
 import harness
 
 TARGETS = """\
@@ -26,7 +28,7 @@ TARGETS = """\
 """
 
 
-def _targets(engine, full, scaling, main) -> str:
+def _targets(engine, full, scaling, main, sweep=None) -> str:
     rows = []
     if engine:
         r = bench_engine.rates(engine)
@@ -60,6 +62,13 @@ def _targets(engine, full, scaling, main) -> str:
         wall = harness.median(main["aftersales run baseline"], "wall_s")
         rows.append(["`aftersales run baseline` <= 25 s wall (defaults)", f"{wall:.1f} s",
                      _yes(wall <= 25)])
+    if sweep:
+        runs = sweep["rounds"][0][sweep["kinds"][0]]["runs"]
+        names = {"pool": "process pool", "dask": "Dask LocalCluster"}
+        for kind, values in bench_sweep.speedups(sweep).items():
+            ratio = statistics.median(values)
+            rows.append([f"sweep of {runs} runs, {names[kind]}: 2 workers >= 1.8x 1 worker",
+                         f"{ratio:.2f}x", _yes(ratio >= 1.8 and runs >= 64)])
     return TARGETS.format(rows="\n".join("| " + " | ".join(r) + " |" for r in rows))
 
 
@@ -90,7 +99,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--quick", action="store_true")
-    parser.add_argument("--only", default="engine,full,scaling,main")
+    parser.add_argument("--only", default="engine,full,scaling,main,sweep")
     parser.add_argument("--out", default=str(harness.HERE / "RESULTS.md"))
     args = parser.parse_args()
     only = set(args.only.split(","))
@@ -99,7 +108,7 @@ def main() -> None:
     def log(msg: str) -> None:
         print(msg, flush=True)
 
-    sections, engine, full, scaling, main_runs = [], None, None, None, None
+    sections, engine, full, scaling, main_runs, sweep = [], None, None, None, None, None
     if "engine" in only:
         log("engine ...")
         engine = bench_engine.measure(reps, 20_000 if args.quick else 150_000, log)
@@ -122,13 +131,19 @@ def main() -> None:
         log("main job ...")
         main_runs = bench_main.measure(1, log)
         sections.append("## 4. The main job\n\n" + bench_main.markdown(main_runs))
+    if "sweep" in only:
+        log("sweep on 1 and 2 workers ...")
+        # No serial case here: the target is 2 workers against 1 (bench_sweep.py runs it too).
+        sweep = bench_sweep.measure(reps, ("pool1", "pool2", "dask1", "dask2"),
+                                    hours=200.0 if args.quick else 2000.0, log=log)
+        sections.append("## 5. A sweep on one and two workers\n\n" + bench_sweep.markdown(sweep))
     command = "python benchmarks/run_all.py " + " ".join(shlex.quote(a) for a in sys.argv[1:])
     versions = ", ".join(f"{k} {v}" for k, v in harness.versions().items())
     text = HEADER.format(command=f"`{command.strip()}`",
                          date=dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
                          commit=harness.git_commit(), machine=harness.machine(),
                          versions=versions)
-    text += "\n## Targets\n\n" + _targets(engine, full, scaling, main_runs)
+    text += "\n## Targets\n\n" + _targets(engine, full, scaling, main_runs, sweep)
     text += "\n" + "\n\n".join(sections) + "\n"
     notes = harness.HERE / "NOTES.md"
     if notes.exists():
