@@ -63,9 +63,11 @@ class Streams:
 
 
 #: Rows of a block of per-case draws: columns are generated, kept and dropped a block at a time.
-_SHIFT = 12
+#: Case ``c`` is row ``c & BLOCK_MASK`` of block ``c >> BLOCK_SHIFT``.
+BLOCK_SHIFT = 12
+_SHIFT = BLOCK_SHIFT
 _ROWS = 1 << _SHIFT
-_MASK = _ROWS - 1
+_MASK = BLOCK_MASK = _ROWS - 1
 _DOUBLE = 1.0 / 9007199254740992.0  # 2**-53: numpy's uniform double from a 64-bit output
 
 #: How long (h) after its cases were created a block of draws is kept. A case draws most of
@@ -158,6 +160,34 @@ class CaseDraws:
         """``dist`` applied to column ``k`` of ``purpose`` (vectorised; built afresh)."""
         return np.asarray(dist.ppf(self.column(purpose, k)))
 
+    # --- a column's blocks, for hot paths that read one column for many cases ---------------
+    def uniform_blocks(self, purpose: str, k: int = 0) -> list[np.ndarray | None]:
+        """The blocks of uniforms of column ``k`` of ``purpose`` (``k < slots``).
+
+        ``blocks[case >> BLOCK_SHIFT]`` is the block holding ``case``, read with
+        ``.item(case & BLOCK_MASK)``: the float :meth:`uniform` gives, with one lookup less.
+        Where it is None (not generated yet, or dropped with the window) call :meth:`uniform`,
+        which fills it. The list is the draws' own, filled and emptied in place, so a caller
+        may keep it for the run: memory stays that of the window, not of a whole-run column.
+        """
+        if not 0 <= k < self.slots:
+            raise ValueError(f"column {k} of {purpose!r} is not one of 0..{self.slots - 1}")
+        return self._column_blocks(purpose, k)
+
+    def value_blocks(self, purpose: str, dist: Dist, k: int = 0) -> list[np.ndarray | None]:
+        """The blocks of ``dist``'s values for column ``k`` of ``purpose``, as
+        :meth:`uniform_blocks` (where a block is None call :meth:`value`)."""
+        if not 0 <= k < self.slots:
+            raise ValueError(f"column {k} of {purpose!r} is not one of 0..{self.slots - 1}")
+        return self._value_entry(purpose, dist, k)[1]
+
+    def _value_entry(self, purpose: str, dist: Dist, k: int) -> tuple:
+        key = (purpose, id(dist), k)
+        entry = self._values.get(key)
+        if entry is None:
+            entry = self._values[key] = (dist, [None] * self._n_blocks)
+        return entry
+
     # --- one case's draw ----------------------------------------------------------------------
     def uniform(self, purpose: str, case: int, k: int = 0) -> float:
         """Uniform for ``case``'s ``k``-th use of ``purpose``."""
@@ -192,10 +222,8 @@ class CaseDraws:
         return block.item(case & _MASK)
 
     def _value_miss(self, purpose: str, dist: Dist, case: int, k: int) -> float:
-        key, b = (purpose, id(dist), k), case >> _SHIFT
-        entry = self._values.get(key)
-        if entry is None:
-            entry = self._values[key] = (dist, [None] * self._n_blocks)
+        b = case >> _SHIFT
+        entry = self._value_entry(purpose, dist, k)
         uniforms = self._column_blocks(purpose, k)[b]
         if b < self._oldest:
             u = self._direct(purpose, case, k)

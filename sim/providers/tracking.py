@@ -35,11 +35,13 @@ from collections.abc import Generator
 from dataclasses import dataclass
 from functools import partial
 
-import numpy as np
-
 from ..config.distributions import Dist
 from ..config.fields import dist, duration, number, probability
 from ..processes import start_after
+from ..streams import BLOCK_MASK, BLOCK_SHIFT
+
+#: Fewest cases with scans kept before closed ones are forgotten (see Tracker._purge).
+_PURGE_MIN = 4096
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -78,6 +80,7 @@ class Tracker:
         self._visible: dict[int, list[float]] = {}
         self._checks: dict[int, int] = {}
         self._leg_columns: dict[tuple[int, int], tuple] = {}  # see _columns
+        self._purge_at = _PURGE_MIN  # purge closed cases when _visible reaches this size
 
     def scan_leg(self, case: int, leg: int, handed: float, arrival: float,
                  lost: bool = False) -> tuple[float, float]:
@@ -89,16 +92,28 @@ class Tracker:
         p, rec = self.params, self.world.records
         n = p.hub_scans + 2
         span = arrival - handed
-        seen = self._visible.setdefault(case, [])
+        visible_by_case = self._visible
+        if len(visible_by_case) >= self._purge_at:
+            self._purge()
+        seen = visible_by_case.setdefault(case, [])
         visible = []
         missing = late = 0
         p_missing, promised = p.missing_probability, p.promised_scan_lag
-        for j, (u_missing, lags) in enumerate(self._columns(leg)):
-            if (lost and j > 0) or u_missing.item(case) < p_missing:
+        b, row = case >> BLOCK_SHIFT, case & BLOCK_MASK
+        for j, (missing_blocks, lag_blocks, missing_draw, lag_draw) in \
+                enumerate(self._columns(leg)):
+            if lost and j > 0:
                 missing += 1
                 visible.append(math.inf)
                 continue
-            lag = lags.item(case)
+            block = missing_blocks[b]
+            u = block.item(row) if block is not None else missing_draw(case, leg)
+            if u < p_missing:
+                missing += 1
+                visible.append(math.inf)
+                continue
+            block = lag_blocks[b]
+            lag = block.item(row) if block is not None else lag_draw(case, leg)
             if lag > promised:
                 late += 1
             # Scan j of n is (j / (n - 1)) of the way through the transit.
@@ -113,10 +128,21 @@ class Tracker:
         finite = [v for v in visible if math.isfinite(v)]
         return (min(finite) if finite else math.inf), visible[-1]
 
+    def _purge(self) -> None:
+        """Forget the scans and checks of closed cases: nothing reads them once a case is
+        closed (its watch ends), and a run would otherwise keep a list per parcel case."""
+        terminal = self.world.records["terminal"]
+        for by_case in (self._visible, self._checks):
+            for case in [c for c in by_case if terminal[c] != 0]:
+                del by_case[case]
+        self._purge_at = max(2 * len(self._visible), _PURGE_MIN)
+
     def _columns(self, leg: int) -> list:
-        """Per scan of a ``leg``-th leg: (missing uniforms, lags), each read as
-        ``.item(case)``: the Python floats ``draws.uniform`` / ``draws.value`` give, straight
-        from their float64 columns.
+        """Per scan of a ``leg``-th leg: (missing blocks, lag blocks, missing draw, lag
+        draw). A case's uniform is ``blocks[case >> BLOCK_SHIFT].item(case & BLOCK_MASK)``
+        where that block is generated and kept (the float ``draws.uniform`` / ``draws.value``
+        gives, one lookup less), else ``draw(case, leg)``. Through the draws' windowed blocks,
+        not whole-run columns: 16 columns of 8 B per case for two legs.
 
         Made once per leg index and tracking table (a scenario event may swap the table).
         """
@@ -128,11 +154,13 @@ class Tracker:
         draws, n = self.world.draws, p.hub_scans + 2
         names = [(f"tracking/missing/{j}", f"tracking/lag/{j}") for j in range(n)]
         if leg < draws.slots:
-            columns = [(_floats(draws.column(m, leg)), _floats(draws.values(lag, p.scan_lag, leg)))
+            columns = [(draws.uniform_blocks(m, leg), draws.value_blocks(lag, p.scan_lag, leg),
+                        partial(draws.uniform, m), partial(draws.value, lag, p.scan_lag))
                        for m, lag in names]
-        else:  # beyond the stored uses: the draws' own (rare) path
-            columns = [(_Spill(partial(draws.uniform, m), leg),
-                        _Spill(partial(draws.value, lag, p.scan_lag), leg)) for m, lag in names]
+        else:  # beyond the stored uses: always the draws' own (rare) path
+            never = [None] * ((draws.n_cases >> BLOCK_SHIFT) + 1)
+            columns = [(never, never, partial(draws.uniform, m),
+                        partial(draws.value, lag, p.scan_lag)) for m, lag in names]
         self._leg_columns[key] = (p, columns)
         return columns
 
@@ -206,18 +234,3 @@ class Tracker:
                 rec["wismo_contacts"][case] += 1
                 yield from world.stage("contact").serve(case)
             yield self.env.timeout(policy.wismo_recheck)
-
-
-def _floats(column):
-    """``column`` as float64 (``.item`` then gives the Python float the draws give)."""
-    return column if column.dtype == np.float64 else column.astype(np.float64)
-
-
-class _Spill:
-    """``.item(case)`` through the draws' own method, for legs beyond the stored columns."""
-
-    def __init__(self, draw, leg: int):
-        self._draw, self._leg = draw, leg
-
-    def item(self, case: int) -> float:
-        return self._draw(case, self._leg)

@@ -20,9 +20,8 @@ from __future__ import annotations
 import math
 from collections.abc import Generator
 
-import numpy as np
-
 from ...config.vocab import CASE_TYPES, CHANNELS
+from ...streams import BLOCK_MASK, BLOCK_SHIFT
 from ..base import ContactResult, Provider, record_contact
 from ..registry import register_provider
 from ..staffing import book_daily, book_roster
@@ -76,7 +75,7 @@ class ContactCentre(Provider):
         # Memoised per (case type, channel) for the parameters in force (apply_params clears
         # them): the route, and the first attempt's handle times.
         self._route: dict[tuple[str, str], tuple] = {}
-        self._handle: dict[tuple[str, str], np.ndarray] = {}
+        self._handle: dict[tuple[str, str], list] = {}  # draws.value_blocks
         # Case type and first channel codes as Python ints (a numpy scalar read costs more).
         self._case_type = world.cases.case_type.tolist()
         self._first_channel = world.cases.channel.tolist()
@@ -169,12 +168,14 @@ class ContactCentre(Provider):
             answered += 1
             # Handling: the parameters in force when the agent answers.
             hp = self.params
-            if k == 0:  # first attempts: the handle times of the route, cached
+            if k == 0:  # first attempts: the route's blocks of handle times, cached
                 handle = self._handle.get((case_type, channel))
                 if handle is None:
-                    handle = self._handle[(case_type, channel)] = draws.values(
+                    handle = self._handle[(case_type, channel)] = draws.value_blocks(
                         "contact/handle", hp.handle_dist(case_type, channel), 0)
-                duration = handle.item(case)
+                block = handle[case >> BLOCK_SHIFT]
+                duration = block.item(case & BLOCK_MASK) if block is not None else \
+                    draws.value("contact/handle", hp.handle_dist(case_type, channel), case, 0)
             else:
                 duration = draws.value("contact/handle", hp.handle_dist(case_type, channel),
                                        case, k)
