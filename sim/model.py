@@ -152,8 +152,9 @@ def run_once(scenario: Scenario, design: str | None = None, replication: int = 0
     world = simulate(scenario, design, replication, seed)
     # The tables are built and the world's large parts let go before the KPIs run, so a run's
     # peak memory holds the live world or its tables, not both.
+    world.draws.release()  # providers reach the draws' blocks too
     world.draws = None
-    ledger = world.ledger.to_frame()
+    ledger = world.ledger.to_frame(release=True)
     world.ledger = None
     cases = case_frame(world)
     world.records = None  # the case table holds a copy; the world's cycles free it only late

@@ -188,6 +188,16 @@ class CaseDraws:
             entry = self._values[key] = (dist, [None] * self._n_blocks)
         return entry
 
+    def release(self) -> None:
+        """Drop every block now (the run is over). The block lists are emptied in place, so
+        blocks that providers reach through :meth:`uniform_blocks` / :meth:`value_blocks` go
+        too, however long the providers live; a later draw is computed on its own."""
+        for b, held in self._held.items():
+            for blocks in held:
+                blocks[b] = None
+        self._held.clear()
+        self._oldest = self._n_blocks
+
     # --- one case's draw ----------------------------------------------------------------------
     def uniform(self, purpose: str, case: int, k: int = 0) -> float:
         """Uniform for ``case``'s ``k``-th use of ``purpose``."""
