@@ -18,6 +18,7 @@ below 2, and no two-worker sweep can beat it.
 
     python benchmarks/bench_sweep.py [--hours 2000] [--points 16] [--replications 4]
                                      [--only serial,pool1,pool2,dask1,dask2] [--repeats 3]
+                                     [--sweep own_fleet]
 """
 
 from __future__ import annotations
@@ -75,21 +76,26 @@ def _cpu_s() -> float:
     return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
 
 
-def sweep_case(kind: str, hours: float, points: int, replications: int) -> dict:
-    """Child: one whole sweep on one configuration, end to end (workers started and stopped)."""
+def sweep_case(kind: str, hours: float, points: int, replications: int,
+               sweep: str | None = None) -> dict:
+    """Child: one whole sweep on one configuration, end to end (workers started and stopped).
+
+    ``sweep`` names a sweep file (bundled or a path) to run instead of the M/M/c one.
+    """
     import pandas as pd
 
     from sim.experiment.sweep import run_sweep
     from sim.experiment.sweepfile import read_sweep_file
 
     with tempfile.TemporaryDirectory() as tmp:
-        spec = read_sweep_file(sweep_file(Path(tmp), hours, points, replications))
+        spec = read_sweep_file(sweep or sweep_file(Path(tmp), hours, points, replications))
         wall, cpu = time.perf_counter(), _cpu_s()
         with _executor(kind) as ex:
             long = run_sweep(spec, executor=ex, progress=False).long
         wall, cpu = time.perf_counter() - wall, _cpu_s() - cpu
     digest = int(pd.util.hash_pandas_object(long, index=False).sum())
-    return {"sweep_wall_s": wall, "sweep_cpu_s": cpu, "runs": points * replications,
+    runs = long[["point", "design", "replication"]].drop_duplicates().shape[0]
+    return {"sweep_wall_s": wall, "sweep_cpu_s": cpu, "runs": int(runs),
             "table_hash": str(digest)}
 
 
@@ -113,8 +119,12 @@ CASES = {"sweep": sweep_case}
 
 
 def measure(repeats: int = 3, kinds=KINDS, hours: float = 2000.0, points: int = 16,
-            replications: int = 4, log=print) -> dict:
-    """Interleaved rounds of every configuration, plus the machine's ceiling in each round."""
+            replications: int = 4, sweep: str | None = None, log=print) -> dict:
+    """Interleaved rounds of every configuration, plus the machine's ceiling in each round.
+
+    ``sweep`` names a sweep file to run instead of the M/M/c one (``hours``, ``points`` and
+    ``replications`` then do not apply).
+    """
     rounds = []
     script = Path(__file__)
     for r in range(max(1, repeats)):
@@ -123,12 +133,12 @@ def measure(repeats: int = 3, kinds=KINDS, hours: float = 2000.0, points: int = 
         for kind in kinds:
             row[kind] = harness.run_child(script, "sweep", {
                 "kind": kind, "hours": hours, "points": points,
-                "replications": replications})
+                "replications": replications, "sweep": sweep})
             log(f"  round {r + 1}: {kind} {row[kind]['sweep_wall_s']:.1f} s")
         rounds.append(row)
     hashes = {row[k]["table_hash"] for row in rounds for k in kinds}
     return {"rounds": rounds, "kinds": list(kinds), "hours": hours, "points": points,
-            "replications": replications, "identical": len(hashes) == 1}
+            "replications": replications, "sweep": sweep, "identical": len(hashes) == 1}
 
 
 def speedups(result: dict) -> dict[str, list[float]]:
@@ -159,8 +169,10 @@ def markdown(result: dict) -> str:
         rows.append([NAMES[kind], f"{statistics.median(walls):.1f}",
                      ", ".join(f"{w:.1f}" for w in walls), f"{statistics.median(cpus):.1f}",
                      f"{runs / statistics.median(walls):.2f}"])
-    text = (f"{runs} runs ({result['points']} agent counts x {result['replications']} "
-            f"replications of the M/M/c validation queue, {result['hours']:g} h each), "
+    what = (f"the sweep file `{result['sweep']}`" if result.get("sweep") else
+            f"{result['points']} agent counts x {result['replications']} replications of the "
+            f"M/M/c validation queue, {result['hours']:g} h each")
+    text = (f"{runs} runs ({what}), "
             f"{len(rounds)} interleaved rounds; wall time end to end, workers started and "
             "stopped; CPU time of the process and its workers.\n\n"
             + harness.table(["configuration", "wall s (median)", "wall s per round",
@@ -182,6 +194,9 @@ def main() -> None:
     parser.add_argument("--hours", type=float, default=2000.0)
     parser.add_argument("--points", type=int, default=16)
     parser.add_argument("--replications", type=int, default=4)
+    parser.add_argument("--sweep", default=None,
+                        help="a sweep file (bundled name or path) instead of the M/M/c one, "
+                             "e.g. own_fleet (64 baseline runs)")
     parser.add_argument("--only", default=",".join(KINDS))
     parser.add_argument("--repeats", type=int, default=3,
                         help="interleaved rounds of every configuration")
@@ -190,7 +205,8 @@ def main() -> None:
     unknown = sorted(set(kinds) - set(KINDS))
     if unknown:
         parser.error(f"--only: unknown {', '.join(unknown)}; allowed: {', '.join(KINDS)}")
-    result = measure(args.repeats, kinds, args.hours, args.points, args.replications)
+    result = measure(args.repeats, kinds, args.hours, args.points, args.replications,
+                     args.sweep)
     print(markdown(result))
 
 

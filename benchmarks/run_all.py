@@ -133,9 +133,10 @@ def main() -> None:
         sections.append("## 4. The main job\n\n" + bench_main.markdown(main_runs))
     if "sweep" in only:
         log("sweep on 1 and 2 workers ...")
-        # No serial case here: the target is 2 workers against 1 (bench_sweep.py runs it too).
-        sweep = bench_sweep.measure(reps, ("pool1", "pool2", "dask1", "dask2"),
-                                    hours=200.0 if args.quick else 2000.0, log=log)
+        # The bundled own-fleet Sobol sweep: 64 baseline runs, what a user's sweep looks like
+        # (--quick: a short M/M/c one). No serial case: the target is 2 workers against 1.
+        sweep = bench_sweep.measure(reps, ("pool1", "pool2", "dask1", "dask2"), hours=200.0,
+                                    sweep=None if args.quick else "own_fleet", log=log)
         sections.append("## 5. A sweep on one and two workers\n\n" + bench_sweep.markdown(sweep))
     command = "python benchmarks/run_all.py " + " ".join(shlex.quote(a) for a in sys.argv[1:])
     versions = ", ".join(f"{k} {v}" for k, v in harness.versions().items())
