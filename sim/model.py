@@ -6,8 +6,11 @@ writes no files and keeps no state between calls.
 
 from __future__ import annotations
 
+import ctypes
 import gc
+import sys
 from dataclasses import dataclass
+from functools import cache
 
 import numpy as np
 import pandas as pd
@@ -106,6 +109,29 @@ def _run_without_gc_pauses(env, until: float) -> None:
         gc.unfreeze()
 
 
+@cache
+def _malloc_trim():
+    """glibc's ``malloc_trim``, or None on other C libraries and systems."""
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        return ctypes.CDLL(None).malloc_trim
+    except (OSError, AttributeError):  # musl and other libcs have no malloc_trim
+        return None
+
+
+def _return_freed_memory() -> None:
+    """Hand the heap's free pages back to the system (glibc only; a few ms at 10^5 cases).
+
+    The draws' blocks and the run's other freed memory stay in malloc's free lists, resident,
+    and the KPIs' row subsets of the case table are new large allocations on top of them: at
+    10^5 cases they made the KPIs, not the simulation, the peak of a run.
+    """
+    trim = _malloc_trim()
+    if trim is not None:
+        trim(0)
+
+
 def case_frame(world: World) -> pd.DataFrame:
     """Per-case table: the case attributes from demand, then the records."""
     cases = world.cases
@@ -161,6 +187,7 @@ def run_once(scenario: Scenario, design: str | None = None, replication: int = 0
     summary, timeline = world.summary(), world.monitor_frame()
     name, seed, n_cases = world.design.name, world.streams.seed, len(world.cases)
     del world
+    _return_freed_memory()
     kpis = compute_kpis(cases, ledger, scenario, summary)
     if invariants.enabled(check):
         invariants.check_run(cases, ledger, summary, scenario, kpis, replication)

@@ -67,11 +67,11 @@ FIELDS: dict[str, tuple[str, object, str]] = {
 }
 
 
-#: Columns kept as Python lists while a run goes, because the contact path reads and writes
-#: them for almost every case: indexing a list costs a fraction of a numpy scalar read or
-#: write (100-400 ns each, a dozen per contact). :meth:`CaseRecords.freeze` turns them into
-#: arrays when the run ends (about 0.1 µs per case and column). Columns only written once per
-#: case gain too little to pay for that, and a float in a list costs an object (24 B) per case.
+#: Columns kept as Python lists (float columns: typed arrays) while a run goes, because the
+#: contact path reads and writes them for almost every case: indexing a list costs a fraction
+#: of a numpy scalar read or write (100-400 ns each, a dozen per contact).
+#: :meth:`CaseRecords.freeze` turns them into arrays when the run ends (about 0.1 µs per case
+#: and column). Columns only written once per case gain too little to pay for that.
 LIVE: frozenset[str] = frozenset({"attempts", "contacts", "answers", "terminal",
                                   "staff_time_h"})
 
@@ -110,7 +110,11 @@ class CaseRecords(dict):
         """
         if name not in self.columns:
             if live and not self.frozen:
-                self.columns[name] = [np.array(fill, dtype=dtype).item()] * self.n
+                value = np.array(fill, dtype=dtype).item()
+                # Floats in a typed array: in a list, every case's own float is an object
+                # (24 B); integers and flags stay lists (small ints are shared objects).
+                self.columns[name] = array("d", [value]) * self.n if isinstance(value, float) \
+                    else [value] * self.n
                 self._live[name] = dtype
             else:
                 self.columns[name] = np.full(self.n, fill, dtype=dtype)
@@ -125,7 +129,9 @@ class CaseRecords(dict):
     def freeze(self) -> None:
         """Turn the list columns into numpy arrays (the run is over; idempotent)."""
         for name, dtype in self._live.items():
-            self.columns[name] = np.array(self.columns[name], dtype=dtype)
+            column = self.columns[name]
+            self.columns[name] = np.frombuffer(column, dtype=dtype) if isinstance(column, array) \
+                else np.array(column, dtype=dtype)  # a typed array's buffer is taken, not copied
         self._live.clear()
         self.frozen = True
 

@@ -126,6 +126,8 @@ class CaseDraws:
         self._oldest = 0  # blocks below this one are dropped
         self._front = -1  # newest block generated
         self.direct_draws = 0  # draws computed on their own (cases of dropped blocks)
+        self._constants: dict[int, np.ndarray] = {}  # id(deterministic dist) -> its block
+        self._buffer: np.ndarray | None = None  # rows of the matrix being cut into a block
         if created is not None and n_cases:
             created = np.asarray(created, dtype=float)
             self._starts = created[::_ROWS]
@@ -235,6 +237,15 @@ class CaseDraws:
         b = case >> _SHIFT
         entry = self._value_entry(purpose, dist, k)
         uniforms = self._column_blocks(purpose, k)[b]
+        if dist.kind == "deterministic":  # the same value whatever the uniform: one block
+            block = self._constants.get(id(dist))
+            if block is None:
+                block = np.asarray(dist.ppf(np.zeros(_ROWS)), dtype=float)
+                self._constants[id(dist)] = block  # dist lives in entry: its id stays its own
+            if b >= self._oldest:
+                entry[1][b] = block
+                self._hold(entry[1], b)
+            return block.item(case & _MASK)
         if b < self._oldest:
             u = self._direct(purpose, case, k)
             return np.asarray(dist.ppf(np.array([u])), dtype=float).item()
@@ -265,7 +276,13 @@ class CaseDraws:
         first = b * _ROWS
         rows = min(_ROWS, self.n_cases - first)
         state = self._seek(purpose, first * self.slots)
-        block = state[1].random((rows, self.slots))[:, k].copy()
+        # Into one reused buffer: a fresh (rows, slots) temporary per block was an mmap and
+        # ~50 page faults each time.
+        if self._buffer is None:
+            self._buffer = np.empty((_ROWS, self.slots))
+        matrix = self._buffer[:rows]
+        state[1].random(out=matrix)
+        block = matrix[:, k].copy()
         state[2] = (first + rows) * self.slots
         return block
 
