@@ -7,6 +7,7 @@ the ledger keeps parallel typed arrays of entries. Both become pandas tables at 
 from __future__ import annotations
 
 from array import array
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -206,6 +207,39 @@ class Ledger:
         self._kind.append(kind_code)
         self._amount.append(amount)
         self._hours.append(hours)
+
+    def booker(self, component: str, kind: str) -> Callable[[int, float, float], None]:
+        """A function ``book(case, time, amount)`` that adds entries as :meth:`charge` does
+        (the same rows in the same order) for one ``component`` and ``kind``, with ``hours``
+        0: for a caller that books many of them (the contact centre, once per answered
+        contact), the kind, the component's code and the arrays are looked up once (again
+        after the ledger was emptied by ``to_frame(release=True)``)."""
+        kind_code = _KIND_CODE.get(kind)
+        if kind_code is None:
+            raise ValueError(f"cost kind {kind!r} is not one of {COST_KINDS}")
+        amounts = appends = code = None  # the component is coded at its first entry
+
+        def book(case: int, time: float, amount: float) -> None:
+            nonlocal amounts, appends, code
+            if amount == 0:
+                return
+            if self._amount is not amounts:  # first entry, or the ledger was emptied
+                amounts = self._amount
+                appends = (self._case.append, self._time.append, self._component.append,
+                           self._kind.append, amounts.append, self._hours.append)
+                code = self._component_code.get(component)
+                if code is None:
+                    code = self._component_code[component] = len(self._components)
+                    self._components.append(component)
+            add_case, add_time, add_component, add_kind, add_amount, add_hours = appends
+            add_case(case)
+            add_time(time)
+            add_component(code)
+            add_kind(kind_code)
+            add_amount(amount)
+            add_hours(0.0)
+
+        return book
 
     def to_frame(self, release: bool = False) -> pd.DataFrame:
         """The entries as a table (``component`` categories sorted, as pandas infers them).

@@ -113,3 +113,33 @@ def test_contact_centre_reconciles(cc_run):
     answered = int(cases["contacts"].sum())
     assert kpis["cost_variable"] == pytest.approx(answered * 0.5)  # phone cost per contact
     assert per_case(ledger, cases)["total"].sum() == pytest.approx(kpis["total_cost"])
+
+
+def test_booker_books_the_rows_charge_books():
+    """``Ledger.booker`` (the contact centre's per-contact booking) gives the table that the
+    same ``charge`` calls give: same rows, same order, zero amounts left out, the component
+    coded at its first entry, and an unknown kind refused."""
+    rows = [(3, 1.5, "contact", 0.5), (4, 2.0, "other", 1.0), (5, 2.5, "contact", 0.0),
+            (6, 3.0, "contact", 0.1)]
+    by_charge, by_booker = Ledger(), Ledger()
+    book = by_booker.booker("contact", "variable")
+    for case, time, component, amount in rows:
+        by_charge.charge(case=case, time=time, component=component, kind="variable",
+                         amount=amount)
+        if component == "contact":
+            book(case, time, amount)
+        else:
+            by_booker.charge(case=case, time=time, component=component, kind="variable",
+                             amount=amount)
+    assert len(by_booker) == 3
+    pd.testing.assert_frame_equal(by_booker.to_frame(), by_charge.to_frame())
+    # After to_frame(release=True) empties the ledger, the booker books into the new arrays.
+    by_booker.to_frame(release=True)
+    book(7, 4.0, 0.2)
+    again = by_booker.to_frame()
+    assert list(again["case"]) == [7] and list(again["component"]) == ["contact"]
+    unused = Ledger()
+    unused.booker("contact", "variable")
+    assert list(unused.to_frame()["component"].cat.categories) == []
+    with pytest.raises(ValueError, match="kind"):
+        Ledger().booker("contact", "varible")

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Generator
+from heapq import heappush
 
 from ...config.vocab import CASE_TYPES, CHANNELS
 from ...streams import BLOCK_MASK, BLOCK_SHIFT
@@ -26,7 +27,7 @@ from ..base import ContactResult, Provider, record_contact
 from ..registry import register_provider
 from ..staffing import book_daily, book_roster
 from .contact_params import ContactCentreParams
-from .roster import RosteredPool
+from .roster import RosteredPool, Ticket
 
 
 class _Group:
@@ -34,17 +35,17 @@ class _Group:
 
     def __init__(self, env, name, params):
         self.name = name
-        self.params = params
-        self.slowdown = 1 + params.concurrency_slowdown * (params.concurrency - 1)
         self.pool = RosteredPool(env, params.agents_by_hour() * params.concurrency)
         self.waiting_by_channel = dict.fromkeys(CHANNELS, 0)
+        self.take(params)
 
-
-def _give_up(ticket) -> None:
-    """Patience ran out: withdraw the request and wake the consumer with ``False``."""
-    if not ticket.triggered:
-        ticket.cancel()
-        ticket.succeed(False)
+    def take(self, params) -> None:
+        """Parameters in force from now (the pool's roster is the caller's to set)."""
+        self.params = params
+        self.slowdown = 1 + params.concurrency_slowdown * (params.concurrency - 1)
+        # Read per answered contact: FCR when it has no learning curve (fcr_at would return
+        # it for any time), else None.
+        self.fixed_fcr = params.fcr if params.fcr_gain_per_quarter == 0.0 else None
 
 
 #: The stage's results, built once (a frozen dataclass costs a call per instance).
@@ -79,6 +80,9 @@ class ContactCentre(Provider):
         # Case type and first channel codes as Python ints (a numpy scalar read costs more).
         self._case_type = world.cases.case_type.tolist()
         self._first_channel = world.cases.channel.tolist()
+        # Every answered contact books its cost: the ledger's charge with its component and
+        # kind looked up once.
+        self._book_contact = world.ledger.booker("contact", "variable")
 
     # --- the service ------------------------------------------------------------------------
     def serve(self, case: int, handle_factor: float = 1.0,
@@ -128,20 +132,23 @@ class ContactCentre(Provider):
                         pool.in_use += 1
                         wait = 0.0
                     else:
-                        arrived = env.now
-                        ticket = pool.request(priority)
+                        arrived = env._now
+                        # pool.request(priority) for a pool known to be full, inline
+                        ticket = Ticket(env, pool)
+                        heappush(pool._heap, (priority, next(pool._order), ticket))
+                        pool.queued += 1
                         pool.waiting += 1
                         group.waiting_by_channel[channel] += 1
                         if patience_dist is not None:
                             timer = env.timeout(draws.value("contact/patience", patience_dist,
                                                             case, k))
-                            timer.callbacks.append(lambda _timer, t=ticket: _give_up(t))
+                            timer.callbacks.append(ticket.give_up)
                         try:
                             served = yield ticket
                         finally:
                             pool.waiting -= 1
                             group.waiting_by_channel[channel] -= 1
-                        wait = env.now - arrived
+                        wait = env._now - arrived
                         if served is False:
                             if attempts_col[case] == 1:
                                 rec["queued"][case] = True
@@ -194,11 +201,17 @@ class ContactCentre(Provider):
                 pool.in_use -= 1
                 if pool.queued and pool.in_use < pool.capacity:
                     pool._fill()
-            now, gp = env.now, group.params
+            now, gp = env._now, group.params
             rec["staff_time_h"][case] += duration / gp.concurrency
-            world.ledger.charge(case=case, time=now, component="contact", kind="variable",
-                                amount=hp.cost_per_contact.get(channel, 0.0))
-            fcr = gp.fcr_at(now) if fcr_override is None else fcr_override
+            cost = hp.cost_per_contact.get(channel, 0.0)
+            if cost:
+                self._book_contact(case, now, cost)
+            if fcr_override is None:
+                fcr = group.fixed_fcr
+                if fcr is None:
+                    fcr = gp.fcr_at(now)
+            else:
+                fcr = fcr_override
             # A uniform is below 1 for sure: with FCR 1 (validation queues) skip the draw.
             if fcr >= 1.0 or draws.uniform("contact/fcr", case, k) < fcr:
                 return _RESOLVED
@@ -302,8 +315,7 @@ class ContactCentre(Provider):
         for name, group in self.groups.items():
             new = params.groups[name]
             if new is not group.params:
-                group.params = new
-                group.slowdown = 1 + new.concurrency_slowdown * (new.concurrency - 1)
+                group.take(new)
                 group.pool.set_slots(new.agents_by_hour() * new.concurrency)
 
     def staff_rates(self) -> dict[str, float]:

@@ -42,6 +42,13 @@ class Ticket(Event):
             if not self.pool.queued:
                 self.pool._heap.clear()  # only withdrawn tickets left: drop them
 
+    def give_up(self, _event: Event | None = None) -> None:
+        """Patience ran out (a callback of the patience timer): withdraw the request if it
+        is not granted yet, and wake the consumer with ``False``."""
+        if self._value is PENDING:
+            self.cancel()
+            self.succeed(False)
+
 
 def granted(env: simpy.Environment, pool: RosteredPool) -> Ticket:
     """A ticket granted and processed already: yielding it resumes at once."""
@@ -148,7 +155,9 @@ class RosteredPool:
                 continue
             self.queued -= 1
             self.in_use += 1
-            ticket.succeed()
+            ticket._ok = True  # ticket.succeed(), inline: a ticket in the heap is pending
+            ticket._value = None
+            self.env.schedule(ticket)
 
     # --- monitoring ---------------------------------------------------------------------------
     def busy(self) -> int:
