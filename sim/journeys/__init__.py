@@ -40,12 +40,26 @@ def load_all() -> None:
 
 
 class _Case(_StartsOn):
-    """The process of one case: its journey; the journey's value is its terminal state."""
+    """The process of one case: its journey; the journey's value is its terminal state.
+
+    ``event`` None starts it now (as ``env.process`` would); otherwise whoever processes
+    ``event`` takes its first step (``_Arrivals``, on the case's arrival timeout).
+    """
 
     def __init__(self, world, case: int, event, journey: Callable[..., Generator]):
         self._world = world
         self._case = case
-        super().__init__(world.env, journey(world, case), event)
+        if event is None:
+            super().__init__(world.env, journey(world, case), None)
+            return
+        # _StartsOn.__init__, inline (once per case), without a callback on ``event``.
+        generator = journey(world, case)
+        if not hasattr(generator, "throw"):
+            raise ValueError(f"{generator} is not a generator.")
+        self.env = world.env
+        self.callbacks = []
+        self._generator = generator
+        self._target = event
 
     def _begin(self, event) -> None:
         self._world.open_cases += 1
@@ -62,20 +76,26 @@ class _Arrivals:
 
     def __init__(self, world):
         self.world = world
+        self._arriving: _Case | None = None  # the case whose arrival timeout is pending
         cases = world.cases
         self._by_code = [JOURNEYS.get(name) for name in CASE_TYPES]
         # Read lazily, one case at a time (no list of Python objects per case).
         self._next_cases = enumerate(zip(map(float, cases.created), map(int, cases.case_type),
                                          strict=True))
 
-    def __call__(self, _event) -> None:
+    def __call__(self, event) -> None:
         world, by_code = self.world, self._by_code
         env = world.env
+        arriving = self._arriving
+        if arriving is not None:  # its arrival: the case's first step (_Case._begin)
+            self._arriving = None
+            world.open_cases += 1
+            arriving._resume(event)
         for case, (created, code) in self._next_cases:
-            if created > env.now:
-                wake = env.timeout(created - env.now)
-                _Case(world, case, wake, by_code[code])
-                wake.callbacks.append(self)  # after the case's first step
+            if created > env._now:
+                wake = env.timeout(created - env._now)
+                self._arriving = _Case(world, case, wake, by_code[code])
+                wake.callbacks.append(self)
                 return
             _Case(world, case, None, by_code[code])
 
@@ -84,9 +104,9 @@ def start_arrivals(world) -> None:
     """Start each case at its creation time.
 
     A later case starts on its arrival timeout (one event per case, not a timeout plus a
-    process start) and takes its first step before the next case's timeout is made, by a
-    callback of that same timeout: what an arrivals process waiting on each timeout would do,
-    event for event, without a generator to resume per case. The first callback runs as a
+    process start) and takes its first step before the next case's timeout is made, both in
+    the one callback of that timeout: what an arrivals process waiting on each timeout would
+    do, event for event, without a generator to resume per case. The first callback runs as a
     process started now would (an urgent event now). Creation times are read as Python
     floats: the clock then stays a Python float (a numpy scalar would make every later time a
     slower numpy scalar, with the same value).

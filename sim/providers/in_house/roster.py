@@ -13,11 +13,12 @@ from __future__ import annotations
 
 import heapq
 import itertools
-from collections.abc import Generator
+from collections.abc import Callable, Generator
+from functools import partial
 
 import numpy as np
 import simpy
-from simpy.events import PENDING, Event
+from simpy.events import NORMAL, PENDING, Event
 
 HOURS_PER_WEEK = 168
 
@@ -59,6 +60,14 @@ def granted(env: simpy.Environment, pool: RosteredPool) -> Ticket:
     return ticket
 
 
+def _enqueuer(env: simpy.Environment) -> Callable[[tuple], None]:
+    """What puts a ``(time, priority, id, event)`` entry on ``env``'s queue, as
+    ``env.schedule`` does: :class:`sim.processes.Environment`'s ``_enqueue``, else SimPy's
+    heap push."""
+    enqueue = getattr(env, "_enqueue", None)
+    return enqueue if enqueue is not None else partial(heapq.heappush, env._queue)
+
+
 class RosteredPool:
     """Servers on duty by hour of the week, with customers queueing by priority.
 
@@ -81,6 +90,7 @@ class RosteredPool:
         self._heap: list[tuple[int, int, Ticket]] = []
         self._order = itertools.count()
         self._generation = 0
+        self._enqueue = _enqueuer(env)
         if any(s != self.capacity for s in self._slots):
             env.process(self._roster(self._generation))
 
@@ -148,16 +158,18 @@ class RosteredPool:
             self._fill()
 
     def _fill(self) -> None:
-        heap = self._heap
+        heap, env = self._heap, self.env
         while self.in_use < self.capacity and heap:
             ticket = heapq.heappop(heap)[2]
             if ticket.cancelled:
                 continue
             self.queued -= 1
             self.in_use += 1
-            ticket._ok = True  # ticket.succeed(), inline: a ticket in the heap is pending
+            # ticket.succeed(), inline (a ticket in the heap is pending): scheduled now with
+            # normal priority, the entry env.schedule would make
+            ticket._ok = True
             ticket._value = None
-            self.env.schedule(ticket)
+            self._enqueue((env._now, NORMAL, next(env._eid), ticket))
 
     # --- monitoring ---------------------------------------------------------------------------
     def busy(self) -> int:
