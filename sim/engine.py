@@ -41,6 +41,8 @@ class Environment(processes.Environment):
         self._limit = initial_time // _HOUR * _HOUR + _HOUR  # heap entries are before it
 
     def _file(self, entry: tuple) -> None:
+        """An entry after the current slot: filed by its hour (``_enqueue`` and the inline
+        timeouts of :class:`sim.processes.Environment` send entries here from ``_limit``)."""
         at = entry[0]
         slot = at // _HOUR * _HOUR if at < math.inf else math.inf
         entries = self._later.get(slot)
@@ -51,14 +53,6 @@ class Environment(processes.Environment):
     def schedule(self, event, priority: EventPriority = NORMAL, delay: float = 0) -> None:
         """Schedule ``event`` with ``priority`` after ``delay`` (as SimPy does)."""
         self._enqueue((self._now + delay, priority, next(self._eid), event))
-
-    def _enqueue(self, entry: tuple) -> None:
-        """Into the heap when it falls in the current slot, else filed by its hour (timeouts
-        come here too: :class:`sim.processes.Environment` makes them)."""
-        if entry[0] < self._limit:
-            heappush(self._queue, entry)
-        else:
-            self._file(entry)
 
     def _next_slot(self) -> None:
         """Move the earliest filed slot into the (empty) heap."""

@@ -23,6 +23,7 @@ timeouts schedule themselves without a call of ``schedule``.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Generator
 from functools import partial
 from heapq import heappop, heappush
@@ -120,7 +121,7 @@ def start_after(env: simpy.Environment, generator: Generator, delay: float) -> s
 
 class _Timeout(Timeout):
     """:class:`simpy.Timeout` with ``env.schedule`` inlined (same time, priority and order):
-    its heap entry goes to ``env._enqueue``."""
+    its entry goes where ``env._enqueue`` would put it."""
 
     def __init__(self, env: Environment, delay: float, value=None):
         if delay < 0:
@@ -130,7 +131,12 @@ class _Timeout(Timeout):
         self._value = value
         self._delay = delay
         self._ok = True
-        env._enqueue((env._now + delay, NORMAL, next(env._eid), self))
+        at = env._now + delay
+        # env._enqueue, inline (two timeouts per contact: a call each is measurable)
+        if at < env._limit:
+            heappush(env._queue, (at, NORMAL, next(env._eid), self))
+        else:
+            env._file((at, NORMAL, next(env._eid), self))
 
 
 class Environment(simpy.Environment):
@@ -144,12 +150,23 @@ class Environment(simpy.Environment):
     :class:`simpy.Timeout` events, scheduled as SimPy schedules them.
     """
 
+    #: Entries due before this time go onto the heap, later ones to :meth:`_file` (here the
+    #: heap too; :class:`sim.engine.Environment` files them by hour).
+    _limit: float = math.inf
+
     def __init__(self, initial_time: float = 0):
         super().__init__(initial_time)
         self.timeout = partial(_Timeout, self)
 
     def _enqueue(self, entry: tuple) -> None:
-        """Put a scheduled ``(time, priority, id, event)`` entry on the heap."""
+        """Put a scheduled ``(time, priority, id, event)`` entry on the queue."""
+        if entry[0] < self._limit:
+            heappush(self._queue, entry)
+        else:
+            self._file(entry)
+
+    def _file(self, entry: tuple) -> None:
+        """An entry due at or after ``_limit`` (only ``inf`` here): onto the heap."""
         heappush(self._queue, entry)
 
     def run(self, until=None):
