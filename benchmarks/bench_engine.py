@@ -8,7 +8,12 @@ code that runs every scenario — timed with (``model``) and without (``model_si
 table and KPIs. **Ciw** is the same queue in Ciw, where it installs. The measure is customers
 per CPU-second.
 
-    python benchmarks/bench_engine.py [--repeats 3] [--contacts 150000]
+    python benchmarks/bench_engine.py [--repeats 3] [--contacts 150000] [--before DIR]
+
+``--before DIR`` also runs the model with the ``sim`` package of the checkout ``DIR`` (for
+instance ``git archive <commit> sim scenarios | tar -x -C DIR``), interleaved with the rest
+(``model_before`` and ``model_sim_before`` rows): a before/after of a change and both against
+the same bare SimPy runs.
 """
 
 from __future__ import annotations
@@ -75,8 +80,11 @@ def _bare_run(simpy, contacts: int, patience: bool, seed: int) -> dict:
             "abandon_rate": abandoned / max(n, 1)}
 
 
-def model(contacts: int, patience: bool, kpis: bool = True) -> dict:
-    """The model on the same queue; ``kpis=False`` times the simulation alone."""
+def model(contacts: int, patience: bool, kpis: bool = True, source: str | None = None) -> dict:
+    """The model on the same queue; ``kpis=False`` times the simulation alone. ``source``: a
+    checkout whose ``sim`` package to run instead of this one."""
+    if source:
+        sys.path.insert(0, source)
     from sim import run_once
     from sim.model import simulate
     from sim.validation import contact_centre
@@ -132,14 +140,18 @@ def _has_ciw() -> bool:
     return True
 
 
-def measure(repeats: int = 3, contacts: int = 150_000, log=print) -> dict:
+def measure(repeats: int = 3, contacts: int = 150_000, log=print,
+            before: str | None = None) -> dict:
     """Interleaved fresh-process runs of every engine case; per case its runs."""
     cases: dict[str, dict] = {}
     for queue, patience in (("M/M/c", False), ("M/M/c+M", True)):
         cases[f"bare {queue}"] = {"case": "bare", "contacts": contacts, "patience": patience}
-        cases[f"model {queue}"] = {"case": "model", "contacts": contacts, "patience": patience}
-        cases[f"model_sim {queue}"] = {"case": "model", "contacts": contacts,
-                                       "patience": patience, "kpis": False}
+        for tag, source in (("", None), ("_before", before)) if before else (("", None),):
+            extra = {"source": source} if source else {}
+            cases[f"model{tag} {queue}"] = {"case": "model", "contacts": contacts,
+                                            "patience": patience, **extra}
+            cases[f"model_sim{tag} {queue}"] = {"case": "model", "contacts": contacts,
+                                                "patience": patience, "kpis": False, **extra}
         if _has_ciw():
             cases[f"ciw {queue}"] = {"case": "ciw", "contacts": contacts, "patience": patience}
     return harness.interleaved(harness.HERE / "bench_engine.py", cases, repeats, log)
@@ -171,8 +183,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--contacts", type=int, default=150_000)
+    parser.add_argument("--before", help="a checkout to compare with (its sim package)")
     args = parser.parse_args()
-    print(markdown(measure(args.repeats, args.contacts)))
+    print(markdown(measure(args.repeats, args.contacts, before=args.before)))
 
 
 if __name__ == "__main__":
