@@ -31,6 +31,7 @@ contacts than an own fleet with integrated scanning.
 from __future__ import annotations
 
 import math
+from array import array
 from collections.abc import Generator
 from dataclasses import dataclass
 from functools import partial
@@ -77,7 +78,7 @@ class Tracker:
         self.env = provider.env
         self.params: TrackingParams = provider.params.tracking
         # Per case: times scans became visible (for "news"), and WISMO checks made so far.
-        self._visible: dict[int, list[float]] = {}
+        self._visible: dict[int, array] = {}
         self._checks: dict[int, int] = {}
         self._leg_columns: dict[tuple[int, int], tuple] = {}  # see _columns
         self._purge_at = _PURGE_MIN  # purge closed cases when _visible reaches this size
@@ -95,7 +96,9 @@ class Tracker:
         visible_by_case = self._visible
         if len(visible_by_case) >= self._purge_at:
             self._purge()
-        seen = visible_by_case.setdefault(case, [])
+        seen = visible_by_case.get(case)
+        if seen is None:  # typed: a float object per scan in a list was 24 B more
+            seen = visible_by_case[case] = array("d")
         visible = []
         missing = late = 0
         p_missing, promised = p.missing_probability, p.promised_scan_lag
@@ -135,7 +138,7 @@ class Tracker:
         for by_case in (self._visible, self._checks):
             for case in [c for c in by_case if terminal[c] != 0]:
                 del by_case[case]
-        self._purge_at = max(2 * len(self._visible), _PURGE_MIN)
+        self._purge_at = max(len(self._visible) * 5 // 4, _PURGE_MIN)
 
     def _columns(self, leg: int) -> list:
         """Per scan of a ``leg``-th leg: (missing blocks, lag blocks, missing draw, lag
