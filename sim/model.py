@@ -132,8 +132,12 @@ def _return_freed_memory() -> None:
         trim(0)
 
 
-def case_frame(world: World) -> pd.DataFrame:
-    """Per-case table: the case attributes from demand, then the records."""
+def case_frame(world: World, copy: bool = True) -> pd.DataFrame:
+    """Per-case table: the case attributes from demand, then the records.
+
+    ``copy=False`` builds it on the records' own arrays (see :meth:`CaseRecords.to_frame`),
+    for a caller that lets the records go.
+    """
     cases = world.cases
     frame = pd.DataFrame({
         "case": np.arange(len(cases)),
@@ -144,7 +148,7 @@ def case_frame(world: World) -> pd.DataFrame:
         if cases.categories else pd.Categorical([None] * len(cases)),
         "order_value": cases.order_value,
     })
-    return pd.concat([frame, world.records.to_frame()], axis=1)
+    return pd.concat([frame, world.records.to_frame(copy)], axis=1)
 
 
 def run_once(scenario: Scenario, design: str | None = None, replication: int = 0,
@@ -182,8 +186,8 @@ def run_once(scenario: Scenario, design: str | None = None, replication: int = 0
     world.draws = None
     ledger = world.ledger.to_frame(release=True)
     world.ledger = None
-    cases = case_frame(world)
-    world.records = None  # the case table holds a copy; the world's cycles free it only late
+    cases = case_frame(world, copy=False)
+    world.records = None  # the case table holds its arrays; the world's cycles free it late
     summary, timeline = world.summary(), world.monitor_frame()
     name, seed, n_cases = world.design.name, world.streams.seed, len(world.cases)
     del world

@@ -143,3 +143,33 @@ def test_booker_books_the_rows_charge_books():
     assert list(unused.to_frame()["component"].cat.categories) == []
     with pytest.raises(ValueError, match="kind"):
         Ledger().booker("contact", "varible")
+
+
+def test_released_ledger_table_is_the_copied_one_and_the_ledger_starts_afresh():
+    led = Ledger()
+    for i in range(50):
+        led.charge(case=i % 7 - 1, time=0.5 * i, component=f"c{i % 3}", kind="variable",
+                   amount=1.0 + i, hours=0.25 * (i % 2))
+    copied = led.to_frame()
+    released = led.to_frame(release=True)
+    pd.testing.assert_frame_equal(released, copied)
+    assert len(led) == 0 and len(led.to_frame()) == 0
+    led.charge(case=0, time=1.0, component="x", kind="fixed", amount=2.0)  # still usable
+    pd.testing.assert_frame_equal(released, copied)  # the table kept its own entries
+
+
+def test_case_records_float_column_while_running_and_table_without_copy():
+    from sim.records import CaseRecords
+
+    rec = CaseRecords(5)
+    rec["staff_time_h"][2] += 1.5
+    rec["staff_time_h"][2] += 0.25
+    assert rec["staff_time_h"][2] == 1.75 and type(rec["staff_time_h"][2]) is float
+    frame = rec.to_frame()
+    assert rec["staff_time_h"].dtype == np.float64 and frame["staff_time_h"].tolist() == \
+        [0.0, 0.0, 1.75, 0.0, 0.0]
+    frame.loc[0, "staff_time_h"] = 9.0  # a copy by default: the records keep their values
+    assert rec["staff_time_h"][0] == 0.0 and frame["terminal"].tolist() == ["open"] * 5
+    shared = rec.to_frame(copy=False)  # the end of a run: the records' own arrays
+    assert np.shares_memory(shared["staff_time_h"].to_numpy(), rec["staff_time_h"])
+    pd.testing.assert_frame_equal(shared, rec.to_frame())

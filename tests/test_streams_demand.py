@@ -169,6 +169,36 @@ def test_case_draws_kept_a_window_at_a_time_are_the_full_matrix_in_any_order():
     np.testing.assert_array_equal(windowed.column("contact/handle", 4), full[:, 4])
 
 
+
+def test_block_accessors_give_the_draws_floats_and_release_empties_them():
+    from sim.config.distributions import Dist
+    from sim.streams import BLOCK_MASK, BLOCK_SHIFT
+
+    n = 3 * 4096 + 123
+    full = CaseDraws(Streams(3, 1), n).uniforms("tracking/lag/0")
+    draws = CaseDraws(Streams(3, 1), n, created=np.linspace(0.0, 400.0, n), window_h=60.0)
+    dist, fixed = Dist("lognormal", (0.2, 0.1)), Dist("deterministic", (0.25,))
+    expected = np.asarray(dist.ppf(np.ascontiguousarray(full[:, 1])))
+    uniforms, values = draws.uniform_blocks("tracking/lag/0", 1), draws.value_blocks(
+        "tracking/lag/0", dist, 1)
+    for case in range(0, n, 7):
+        for blocks, draw, want in ((uniforms, draws.uniform, full[case, 1]),
+                                   (values, lambda *a: draws.value(a[0], dist, *a[1:]),
+                                    expected[case])):
+            block = blocks[case >> BLOCK_SHIFT]
+            got = block.item(case & BLOCK_MASK) if block is not None else \
+                draw("tracking/lag/0", case, 1)
+            assert got == want and type(got) is float
+        assert draws.value("fixed", fixed, case) == 0.25  # one shared constant block
+    assert uniforms[0] is None and uniforms[-1] is not None  # the window moved on
+    assert len({id(b) for b in draws.value_blocks("fixed", fixed) if b is not None}) == 1
+    with pytest.raises(ValueError, match="column 6"):
+        draws.uniform_blocks("tracking/lag/0", 6)
+    draws.release()
+    assert all(b is None for b in uniforms + values)
+    assert draws.value("tracking/lag/0", dist, n - 1, 1) == expected[n - 1]  # still exact
+
+
 # --- reproducibility ---------------------------------------------------------------------------
 def _two_designs():
     table = contact_centre_table(30.0, 3, 5.0, patience_mean_min=2.0, horizon_h=40.0,
