@@ -18,8 +18,10 @@ from dataclasses import dataclass
 
 from .errors import Problem, ScenarioError
 
-#: Bytes held per live case while a replication runs (SimPy process, record, draws).
-BYTES_PER_LIVE_CASE = 4096
+#: Bytes held per live case while a replication runs (SimPy process, record, draws): about
+#: twice the peak measured per case (benchmarks/bench_scaling.py: ~900 B at 100x volume,
+#: ~1,100 B at 10x), so an estimate that fits leaves room for the interpreter and the KPIs.
+BYTES_PER_LIVE_CASE = 2048
 #: Bytes per generated order (vectorised arrays of times, categories and values).
 BYTES_PER_ORDER = 256
 #: Bytes per row of a kept per-case table (``keep_cases``).
