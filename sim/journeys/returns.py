@@ -128,8 +128,10 @@ def _value(world, case: int) -> float:
 def _refund_only(world, case: int) -> bool:
     """Refund without return: the order is below ``policy.refund_only_below``."""
     limit = world.scenario.policy.refund_only_below
+    if limit <= 0:  # off (the default): no need to read the order's value
+        return False
     value = float(world.cases.order_value[case])
-    only = limit > 0 and not math.isnan(value) and value < limit
+    only = not math.isnan(value) and value < limit
     if only:
         world.records.add("refund_only", "?", False, "refunded without a return "
                                                      "(policy.refund_only_below)")[case] = True
@@ -152,8 +154,11 @@ def _verdict(world, case: int) -> str:
 def _inspect(world, case: int, verdict: str) -> None:
     """Record the inspection of received goods: ``verdict`` and what it costs."""
     policy, rec = world.scenario.policy, world.records
-    codes = rec.add("inspection_result", "i1", 0, "0 not inspected, 1 pass, 2 partial refund, "
-                                                  "3 rejected, 4 fraud caught, 5 fraud missed")
+    codes = rec.get("inspection_result")
+    if codes is None:  # the first inspection of the run adds the column
+        codes = rec.add("inspection_result", "i1", 0, "0 not inspected, 1 pass, 2 partial "
+                                                      "refund, 3 rejected, 4 fraud caught, "
+                                                      "5 fraud missed")
     if verdict == "fraud_missed":
         world.ledger.charge(case=case, time=world.env.now, component="return_fraud",
                             kind="penalty", amount=_value(world, case))
@@ -169,11 +174,7 @@ def _posting_after(world, case: int, exchange: bool) -> float:
     row, no failure, no satisfaction factor that another contact's factor would multiply in
     another order), and once the inspection's record column exists (so the first inspection
     adds it when it always did, keeping the table's column order)."""
-    if exchange or _verdict(world, case) != "pass":
-        return 0.0
-    try:
-        world.records["inspection_result"]
-    except KeyError:
+    if exchange or "inspection_result" not in world.records or _verdict(world, case) != "pass":
         return 0.0
     return world.scenario.policy.refund_posting
 
@@ -209,16 +210,20 @@ def _charge_premium(world, case: int) -> None:
 def _refund(world, case: int, requested_at: float, received: bool) -> Generator:
     """Post the refund, check the statutory deadline and the penalty; the terminal state."""
     env, rec, policy = world.env, world.records, world.scenario.policy
-    # A lost parcel counts as received when the loss is known (the platform's risk).
-    receipt = rec["goods_received_at"][case] if received else env.now
+    # A lost parcel counts as received when the loss is known (the platform's risk). Cells
+    # read with .item(): Python floats, not numpy scalars, for the arithmetic below.
+    receipt = rec["goods_received_at"].item(case) if received else env.now
+    posted = rec["refund_at"]
     if received == RECEIVED_AND_WAITED:  # the logistics stage waited the posting too
-        rec["refund_at"][case] = env.now
-    elif math.isnan(rec["refund_at"][case]):
-        yield env.timeout(policy.refund_posting)
-        rec["refund_at"][case] = env.now
-    elif rec["refund_at"][case] > env.now:
-        yield env.timeout(rec["refund_at"][case] - env.now)  # an instant refund still posting
-    refund_at = rec["refund_at"][case]
+        refund_at = posted[case] = env.now
+    else:
+        refund_at = posted.item(case)
+        if math.isnan(refund_at):
+            yield env.timeout(policy.refund_posting)
+            refund_at = posted[case] = env.now
+        elif refund_at > env.now:
+            yield env.timeout(refund_at - env.now)  # an instant refund still posting
+            refund_at = posted.item(case)
     start = requested_at if policy.refund_deadline_from == "notice" else receipt
     due = start + policy.refund_deadline
     rec["refund_due_at"][case] = due

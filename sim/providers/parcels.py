@@ -75,12 +75,17 @@ class ParcelLogistics(Provider):
         self._lost = rec.add("parcel_lost", "?", False, "the return parcel was lost")
         self.tracker = Tracker(self)
         self._booked: dict[int, int] = {}
+        # day -> capacity_on(day): it reads the scenario's schedule (and, for a carrier, its
+        # parameters now), so it holds until the parameters change.
+        self._capacity: dict[int, float] = {}
+        self._book_fee = world.ledger.booker("logistics", "variable")
         self.awaiting_pickup = 0
 
     def apply_params(self, params) -> None:
         """New parameters (a scenario event); the tracker reads its own table."""
         super().apply_params(params)
         self.tracker.params = params.tracking
+        self._capacity.clear()
 
     # --- hooks the archetypes override ------------------------------------------------------
     def capacity_on(self, day: int) -> float:
@@ -157,8 +162,7 @@ class ParcelLogistics(Provider):
         rec["return_sent"][case] = True
         rec["picked_up_at"][case] = handed
         if seller_pays:
-            self.world.ledger.charge(case=case, time=handed, component="logistics",
-                                     kind="variable", amount=self.parcel_fee(handed))
+            self._book_fee(case, handed, self.parcel_fee(handed))
         lost = draws.uniform("logistics/loss", case, k) < p.loss_probability
         transit = draws.value("logistics/transit", p.transit, case, k)
         arrival = handed + self.leg_transit(case, k, handed, transit, replacement=False)
@@ -219,8 +223,7 @@ class ParcelLogistics(Provider):
         p = self.params  # in force when the replacement leaves (scenario events)
         rec["replacement_shipped_at"][case] = shipped
         if seller_pays:
-            self.world.ledger.charge(case=case, time=shipped, component="logistics",
-                                     kind="variable", amount=self.parcel_fee(shipped))
+            self._book_fee(case, shipped, self.parcel_fee(shipped))
         transit = draws.value("logistics/delivery", p.transit, case, k)
         arrival = shipped + self.leg_transit(case, k, shipped, transit, replacement=True)
         self.tracker.scan_leg(case, k, shipped, arrival)
@@ -233,10 +236,16 @@ class ParcelLogistics(Provider):
         now = self.env.now
         today = int(math.floor(now / DAY))
         day = today if now - today * DAY < self.params.pickup_cutoff_hour else today + 1
-        booked = self._booked
-        while booked.get(day, 0) >= self.capacity_on(day):
+        booked, capacity = self._booked, self._capacity
+        while True:
+            slots = capacity.get(day)
+            if slots is None:
+                slots = capacity[day] = self.capacity_on(day)
+            taken = booked.get(day, 0)
+            if taken < slots:
+                break
             day += 1
-        booked[day] = booked.get(day, 0) + 1
+        booked[day] = taken + 1
         return day * DAY + self.world.draws.value("logistics/pickup_hour",
                                                   self.params.pickup_hour, case, k)
 

@@ -36,6 +36,8 @@ from collections.abc import Generator
 from dataclasses import dataclass
 from functools import partial
 
+import numpy as np
+
 from ..config.distributions import Dist
 from ..config.fields import dist, duration, number, probability
 from ..processes import start_after
@@ -82,6 +84,10 @@ class Tracker:
         self._checks: dict[int, int] = {}
         self._leg_columns: dict[tuple[int, int], tuple] = {}  # see _columns
         self._purge_at = _PURGE_MIN  # purge closed cases when _visible reaches this size
+        rec = self.world.records
+        self._expected = rec["scans_expected"]
+        self._missing = rec["scans_missing"]
+        self._late = rec["scans_late"]
 
     def scan_leg(self, case: int, leg: int, handed: float, arrival: float,
                  lost: bool = False) -> tuple[float, float]:
@@ -90,7 +96,7 @@ class Tracker:
         Times are ``inf`` for scans that never reach the platform. ``arrival`` is the
         delivery time (ignored when ``lost``).
         """
-        p, rec = self.params, self.world.records
+        p = self.params
         n = p.hub_scans + 2
         span = arrival - handed
         visible_by_case = self._visible
@@ -99,37 +105,41 @@ class Tracker:
         seen = visible_by_case.get(case)
         if seen is None:  # typed: a float object per scan in a list was 24 B more
             seen = visible_by_case[case] = array("d")
-        visible = []
+        first = last = math.inf
         missing = late = 0
         p_missing, promised = p.missing_probability, p.promised_scan_lag
         b, row = case >> BLOCK_SHIFT, case & BLOCK_MASK
-        for j, (missing_blocks, lag_blocks, missing_draw, lag_draw) in \
-                enumerate(self._columns(leg)):
+        constant_lag, scans = self._columns(leg)
+        for j, missing_blocks, missing_draw, lag_blocks, lag_draw in scans:
             if lost and j > 0:
-                missing += 1
-                visible.append(math.inf)
-                continue
+                missing += n - j  # a lost parcel's later scans never come
+                last = math.inf
+                break
             block = missing_blocks[b]
             u = block.item(row) if block is not None else missing_draw(case, leg)
             if u < p_missing:
                 missing += 1
-                visible.append(math.inf)
+                last = math.inf
                 continue
-            block = lag_blocks[b]
-            lag = block.item(row) if block is not None else lag_draw(case, leg)
+            if constant_lag is not None:  # a deterministic lag: no draw to read
+                lag = constant_lag
+            else:
+                block = lag_blocks[b]
+                lag = block.item(row) if block is not None else lag_draw(case, leg)
             if lag > promised:
                 late += 1
             # Scan j of n is (j / (n - 1)) of the way through the transit.
-            at = (handed if lost else handed + span * j / (n - 1)) + lag
-            visible.append(at)
+            last = at = (handed if lost else handed + span * j / (n - 1)) + lag
+            if at < first:
+                first = at
             seen.append(at)
-        rec["scans_expected"][case] += n
+        # Python ints into the numpy cells: numpy scalar arithmetic is several times slower.
+        self._expected[case] = self._expected.item(case) + n
         if missing:
-            rec["scans_missing"][case] += missing
+            self._missing[case] = self._missing.item(case) + missing
         if late:
-            rec["scans_late"][case] += late
-        finite = [v for v in visible if math.isfinite(v)]
-        return (min(finite) if finite else math.inf), visible[-1]
+            self._late[case] = self._late.item(case) + late
+        return first, last
 
     def _purge(self) -> None:
         """Forget the scans and checks of closed cases: nothing reads them once a case is
@@ -140,12 +150,14 @@ class Tracker:
                 del by_case[case]
         self._purge_at = max(len(self._visible) * 5 // 4, _PURGE_MIN)
 
-    def _columns(self, leg: int) -> list:
-        """Per scan of a ``leg``-th leg: (missing blocks, lag blocks, missing draw, lag
-        draw). A case's uniform is ``blocks[case >> BLOCK_SHIFT].item(case & BLOCK_MASK)``
-        where that block is generated and kept (the float ``draws.uniform`` / ``draws.value``
-        gives, one lookup less), else ``draw(case, leg)``. Through the draws' windowed blocks,
-        not whole-run columns: 16 columns of 8 B per case for two legs.
+    def _columns(self, leg: int) -> tuple:
+        """The draws of a ``leg``-th leg's scans: ``(constant lag, scans)``, with per scan
+        ``(j, missing blocks, missing draw, lag blocks, lag draw)``. A case's uniform is
+        ``blocks[case >> BLOCK_SHIFT].item(case & BLOCK_MASK)`` where that block is generated
+        and kept (the float ``draws.uniform`` / ``draws.value`` gives, one lookup less), else
+        the draw's own call. Through the draws' windowed blocks, not whole-run columns: 16
+        columns of 8 B per case for two legs. A deterministic ``scan_lag`` (an own fleet's)
+        is its constant (the value every draw of it gives), and its blocks are not read.
 
         Made once per leg index and tracking table (a scenario event may swap the table).
         """
@@ -155,15 +167,20 @@ class Tracker:
         if entry is not None and entry[0] is p:
             return entry[1]
         draws, n = self.world.draws, p.hub_scans + 2
-        names = [(f"tracking/missing/{j}", f"tracking/lag/{j}") for j in range(n)]
+        lag_dist = p.scan_lag
+        constant = None
+        if lag_dist.kind == "deterministic":  # the float CaseDraws.value gives for any case
+            constant = np.asarray(lag_dist.ppf(np.zeros(1)), dtype=float).item()
+        names = [(j, f"tracking/missing/{j}", f"tracking/lag/{j}") for j in range(n)]
         if leg < draws.slots:
-            columns = [(draws.uniform_blocks(m, leg), draws.value_blocks(lag, p.scan_lag, leg),
-                        partial(draws.uniform, m), partial(draws.value, lag, p.scan_lag))
-                       for m, lag in names]
+            scans = [(j, draws.uniform_blocks(m, leg), partial(draws.uniform, m),
+                      draws.value_blocks(lag, lag_dist, leg) if constant is None else None,
+                      partial(draws.value, lag, lag_dist)) for j, m, lag in names]
         else:  # beyond the stored uses: always the draws' own (rare) path
             never = [None] * ((draws.n_cases >> BLOCK_SHIFT) + 1)
-            columns = [(never, never, partial(draws.uniform, m),
-                        partial(draws.value, lag, p.scan_lag)) for m, lag in names]
+            scans = [(j, never, partial(draws.uniform, m), never,
+                      partial(draws.value, lag, lag_dist)) for j, m, lag in names]
+        columns = (constant, scans)
         self._leg_columns[key] = (p, columns)
         return columns
 
@@ -179,6 +196,10 @@ class Tracker:
         policy = self.world.scenario.policy
         if policy.wismo_probability <= 0 or policy.wismo_max_contacts == 0:
             return
+        delay = self._first_check(handed + policy.parcel_expected, known_at,
+                                  math.inf if physical else refunded_at)
+        if delay is None:
+            return
         if physical:
             def arrived() -> bool:
                 return self.env.now >= known_at
@@ -188,8 +209,7 @@ class Tracker:
                 rec = self.world.records
                 return (self.env.now >= known_at or self._refunded(case)
                         or not math.isnan(rec["replacement_shipped_at"][case]))
-        self._start_watch(case, handed + policy.parcel_expected, arrived, known_at,
-                          math.inf if physical else refunded_at)
+        start_after(self.env, self._watch(case, arrived), delay)
 
     def watch_refund(self, case: int, handed: float, refunded_at: float = math.inf) -> None:
         """Start the consumer's watch of the refund of a return handed over at ``handed``;
@@ -198,7 +218,9 @@ class Tracker:
         if policy.wismo_probability <= 0 or policy.wismo_max_contacts == 0:
             return
         due = handed + policy.parcel_expected + policy.refund_expected
-        self._start_watch(case, due, lambda: self._refunded(case), refunded_at=refunded_at)
+        delay = self._first_check(due, refunded_at=refunded_at)
+        if delay is not None:
+            start_after(self.env, self._watch(case, lambda: self._refunded(case)), delay)
 
     def _refunded(self, case: int) -> bool:
         at = self.world.records["refund_at"][case]
@@ -209,21 +231,22 @@ class Tracker:
         now = self.env.now
         return any(now - window < t <= now for t in self._visible.get(case, ()))
 
-    def _start_watch(self, case: int, first_check: float, arrived,
-                     known_at: float = math.inf, refunded_at: float = math.inf) -> None:
-        """Start the watch on its first check's timeout (one event, not a start and a wait).
+    def _first_check(self, first_check: float, known_at: float = math.inf,
+                     refunded_at: float = math.inf) -> float | None:
+        """The delay to a watch's first check, or None when no watch is needed. The watch
+        starts on that check's timeout (one event, not a start and a wait).
 
         A parcel known to have arrived by the first check (``known_at``) needs no watch: that
         check would find it arrived and end it, with no draw and no contact. Likewise a
         refund certain to be posted before the check (``refunded_at``; strictly before: a
         posting at the very moment of the check may come after it).
         """
-        now = self.env.now
+        now = self.env._now
         delay = max(first_check - now, 0.0)
         check = now + delay  # the check's time exactly as SimPy computes it
         if check >= known_at or check > refunded_at:
-            return
-        start_after(self.env, self._watch(case, arrived), delay)
+            return None
+        return delay
 
     def _watch(self, case: int, arrived) -> Generator:
         """The consumer's checks, from the first one (see the module docstring)."""
