@@ -95,8 +95,11 @@ def return_goods(world, case: int, exchange: bool, request_contact: bool = True)
             if world.draws.uniform("returns/fee_deterrence", case) < policy.fee_deterrence:
                 return "withdrawn"
             rec["consumer_paid_fee"][case] = True
-            rec.add("consumer_freight", "f8", 0.0, "return freight the consumer paid "
-                                                    "(currency)")[case] = policy.consumer_return_fee
+            freight = rec.get("consumer_freight")
+            if freight is None:
+                freight = rec.add("consumer_freight", "f8", 0.0, "return freight the consumer "
+                                                                 "paid (currency)")
+            freight[case] = policy.consumer_return_fee
             seller_pays = False
         elif payer == "insured":
             _charge_premium(world, case)
@@ -104,7 +107,7 @@ def return_goods(world, case: int, exchange: bool, request_contact: bool = True)
     received = yield from world.stage("logistics").collect_return(
         case, seller_pays=seller_pays, refund=not exchange,
         after_inspection=_posting_after(world, case, exchange))
-    if received and math.isnan(rec["refund_at"][case]):
+    if received and math.isnan(rec["refund_at"].item(case)):
         # The policy in force now decides; a merged wait (no scenario event in it) was only
         # taken for goods that pass.
         verdict = "pass" if received == RECEIVED_AND_WAITED else _verdict(world, case)

@@ -105,13 +105,16 @@ class FieldProvider(Provider):
         # Filled by the field journeys; added here so the column exists whenever the stage does.
         world.records.add("field_sla_met", "?", False,
                           "field job done right within policy.field_sla of the first booking")
+        self._booked_at, self._visits = rec["booked_at"], rec["visits"]
+        self._book_fee = world.ledger.booker("field_service", "variable")
+        self._book_parts = world.ledger.booker("parts", "variable")
 
     def _book(self, case: int) -> int:
         """Note the booking; returns k, the index of this visit for the case's draws."""
-        rec = self.world.records
-        if math.isnan(rec["booked_at"][case]):
-            rec["booked_at"][case] = self.env.now
-        return int(rec["visits"][case])
+        booked_at = self._booked_at
+        if math.isnan(booked_at.item(case)):
+            booked_at[case] = self.env.now
+        return self._visits.item(case)  # a Python int, not a numpy scalar
 
     def covered(self, case: int) -> bool:
         """Whether ``case`` lives inside this provider's service area."""
@@ -127,7 +130,8 @@ class FieldProvider(Provider):
         return ok
 
     def _arrive(self, case: int) -> None:
-        self.world.records["visits"][case] += 1
+        visits = self._visits
+        visits[case] = visits.item(case) + 1
 
     def _travel_and_work(self, case: int, on_site: float, *to_site: float) -> Generator:
         """The waits ``to_site`` (lead time, travel), the technician's arrival (``visits``
@@ -153,14 +157,12 @@ class FieldProvider(Provider):
 
     def _charge(self, case: int, kind: str, k: int, fee: float) -> None:
         """Charge the visit fee and, for repairs that need them, the parts."""
-        ledger, now = self.world.ledger, self.env.now
-        ledger.charge(case=case, time=now, component="field_service", kind="variable",
-                      amount=fee)
+        now = self.env.now
+        self._book_fee(case, now, fee)
         p = self.params
         if kind == "repair" and self.world.draws.uniform("field/parts", case, k) < \
                 p.parts_probability:
-            ledger.charge(case=case, time=now, component="parts", kind="variable",
-                          amount=p.parts_cost)
+            self._book_parts(case, now, p.parts_cost)
 
     def visit(self, case: int, kind: str, fail_factor: float = 1.0,
               on_site_factor: float = 1.0) -> Generator:
@@ -180,7 +182,8 @@ class FieldProvider(Provider):
         if kind not in FIELD_TYPES:
             raise ValueError(f"unknown field job {kind!r}; one of {FIELD_TYPES}")
         k = self._book(case)
-        yield from await_parts(self, case, kind, k)
+        if kind == "repair":  # only repairs wait for parts (no generator for the others)
+            yield from await_parts(self, case, kind, k)
         if not self.covered(case):
             return (yield from self._manufacturer_visit(case, kind, k))
         fee, success = yield from self._job(case, kind, k, on_site_factor)

@@ -87,6 +87,13 @@ class ParcelLogistics(Provider):
         self.tracker.params = params.tracking
         self._capacity.clear()
 
+    def slots_on(self, day: int) -> float:
+        """:meth:`capacity_on` ``day``, computed once per day while the parameters hold."""
+        slots = self._capacity.get(day)
+        if slots is None:
+            slots = self._capacity[day] = self.capacity_on(day)
+        return slots
+
     # --- hooks the archetypes override ------------------------------------------------------
     def capacity_on(self, day: int) -> float:
         """Pickup slots on ``day`` (as scenario events leave them at the start of that day)."""
@@ -144,10 +151,10 @@ class ParcelLogistics(Provider):
             and exactly when consecutive timeouts would end), the last timeout includes it
             and the result is :data:`RECEIVED_AND_WAITED` (true, like received).
         """
-        p, rec, draws, env = self.params, self.world.records, self.world.draws, self.env
+        rec, draws, env = self.world.records, self.world.draws, self.env
         called = env.now
-        k = int(self._parcels[case])
-        self._parcels[case] += 1
+        k = self._parcels.item(case)  # a Python int, not a numpy scalar
+        self._parcels[case] = k + 1
         if drop_off_delay is None:
             at = self._book_pickup(case, k)
             self.awaiting_pickup += 1
@@ -216,8 +223,8 @@ class ParcelLogistics(Provider):
         """Dispatch and deliver a replacement; sets ``replacement_shipped_at`` and
         ``replacement_at``. The seller pays its freight unless ``seller_pays`` is False."""
         p, draws, env, rec = self.params, self.world.draws, self.env, self.world.records
-        k = int(self._parcels[case])
-        self._parcels[case] += 1
+        k = self._parcels.item(case)
+        self._parcels[case] = k + 1
         yield env.timeout(draws.value("logistics/dispatch", p.dispatch, case, k))
         shipped = env.now
         p = self.params  # in force when the replacement leaves (scenario events)
@@ -236,16 +243,10 @@ class ParcelLogistics(Provider):
         now = self.env.now
         today = int(math.floor(now / DAY))
         day = today if now - today * DAY < self.params.pickup_cutoff_hour else today + 1
-        booked, capacity = self._booked, self._capacity
-        while True:
-            slots = capacity.get(day)
-            if slots is None:
-                slots = capacity[day] = self.capacity_on(day)
-            taken = booked.get(day, 0)
-            if taken < slots:
-                break
+        booked = self._booked
+        while booked.get(day, 0) >= self.slots_on(day):
             day += 1
-        booked[day] = taken + 1
+        booked[day] = booked.get(day, 0) + 1
         return day * DAY + self.world.draws.value("logistics/pickup_hour",
                                                   self.params.pickup_hour, case, k)
 

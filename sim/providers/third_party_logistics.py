@@ -133,25 +133,31 @@ class CarrierLogistics(ParcelLogistics):
         super().__init__(world, params, name)
         self._contracted = params.pickup_capacity_per_day
         self._contracted_transit = params.transit
+        self._slower = False  # the transit now slower than contracted (scenario events)
         self._peaks = [(promo.start, promo.start + promo.length + params.peak_tail)
                        for promo in world.scenario.demand.promotions]
+
+    def apply_params(self, params: CarrierParams) -> None:
+        """New parameters (a scenario event): is the transit now slower than contracted?"""
+        super().apply_params(params)
+        self._slower = params.transit.mean > self._contracted_transit.mean * (1 + 1e-9)
 
     def parcel_fee(self, at: float) -> float:
         """The fee, with the peak surcharge inside a promotion or its return wave."""
         fee = self.params.cost_per_parcel
-        if any(start <= at < end for start, end in self._peaks):
-            return fee * self.params.peak_surcharge
+        for start, end in self._peaks:
+            if start <= at < end:
+                return fee * self.params.peak_surcharge
         return fee
 
     def slowed(self, at: float) -> bool:
         """Whether parcels handed over at ``at`` (now) travel slower than contracted."""
-        return (self.extra_transit(at) > 0
-                or self.params.transit.mean > self._contracted_transit.mean * (1 + 1e-9))
+        return self._slower or self.extra_transit(at) > 0
 
     def disrupted(self, at: float) -> bool:
         """Whether a parcel handed over at ``at`` (now) meets a disrupted carrier: slower
         transit, or less pickup capacity that day than contracted."""
-        return self.slowed(at) or self.capacity_on(int(at // DAY)) < self._contracted
+        return self.slowed(at) or self.slots_on(int(at // DAY)) < self._contracted
 
     def leg_transit(self, case: int, k: int, handed_at: float, transit: float,
                     replacement: bool) -> float:
