@@ -202,13 +202,13 @@ class Tracker:
             return
         if physical:
             def arrived() -> bool:
-                return self.env.now >= known_at
+                return self.env._now >= known_at
         else:
             def arrived() -> bool:
                 # What tracking shows, or what follows from it: refund, replacement on its way.
                 rec = self.world.records
-                return (self.env.now >= known_at or self._refunded(case)
-                        or not math.isnan(rec["replacement_shipped_at"][case]))
+                return (self.env._now >= known_at or self._refunded(case)
+                        or not math.isnan(rec["replacement_shipped_at"].item(case)))
         start_after(self.env, self._watch(case, arrived), delay)
 
     def watch_refund(self, case: int, handed: float, refunded_at: float = math.inf) -> None:
@@ -223,13 +223,13 @@ class Tracker:
             start_after(self.env, self._watch(case, lambda: self._refunded(case)), delay)
 
     def _refunded(self, case: int) -> bool:
-        at = self.world.records["refund_at"][case]
-        return bool(at <= self.env.now)  # NaN (not yet posted) compares False
+        # NaN (not yet posted) compares False; a Python float: no numpy scalar comparison
+        return self.world.records["refund_at"].item(case) <= self.env._now
 
     def _news(self, case: int) -> bool:
-        window = self.world.scenario.policy.wismo_news_window
-        now = self.env.now
-        return any(now - window < t <= now for t in self._visible.get(case, ()))
+        now = self.env._now
+        since = now - self.world.scenario.policy.wismo_news_window
+        return any(since < t <= now for t in self._visible.get(case, ()))
 
     def _first_check(self, first_check: float, known_at: float = math.inf,
                      refunded_at: float = math.inf) -> float | None:
@@ -251,12 +251,13 @@ class Tracker:
     def _watch(self, case: int, arrived) -> Generator:
         """The consumer's checks, from the first one (see the module docstring)."""
         world, policy, rec = self.world, self.world.scenario.policy, self.world.records
-        while (not arrived() and rec["terminal"][case] == 0
-               and rec["wismo_contacts"][case] < policy.wismo_max_contacts):
+        terminal, contacts = rec["terminal"], rec["wismo_contacts"]
+        while (not arrived() and terminal[case] == 0
+               and contacts.item(case) < policy.wismo_max_contacts):
             k = self._checks.get(case, 0)
             self._checks[case] = k + 1
             if (not self._news(case)
                     and world.draws.uniform("tracking/wismo", case, k) < policy.wismo_probability):
-                rec["wismo_contacts"][case] += 1
+                contacts[case] = contacts.item(case) + 1
                 yield from world.stage("contact").serve(case)
             yield self.env.timeout(policy.wismo_recheck)
