@@ -9,7 +9,7 @@ import pytest
 import simpy
 
 from sim import processes
-from sim.engine import Environment
+from sim.engine import Environment, slot_width
 
 
 def _workload(env, log: list, seed: int) -> None:
@@ -48,7 +48,9 @@ def _workload(env, log: list, seed: int) -> None:
 @pytest.mark.parametrize("seed", [0, 1])
 def test_same_event_order_and_clock_as_simpy(seed):
     runs, peeks = [], []
-    for env in (simpy.Environment(), processes.Environment(), Environment()):
+    envs = (simpy.Environment(), processes.Environment(), Environment(),
+            Environment(slot=1 / 64), Environment(slot=8.0))
+    for env in envs:
         log: list = []
         _workload(env, log, seed)
         env.run(until=200.0)
@@ -57,8 +59,39 @@ def test_same_event_order_and_clock_as_simpy(seed):
         runs.append((log, env.now))
         peeks.append(env.peek())
     assert len(runs[0][0]) > 500
-    assert runs[0] == runs[1] == runs[2]
-    assert peeks[1] == peeks[2]  # (SimPy's own leaves its stop event in the queue)
+    assert all(run == runs[0] for run in runs[1:])
+    assert len(set(peeks[1:])) == 1  # (SimPy's own leaves its stop event in the queue)
+
+
+def test_slot_width_keeps_the_heap_near_its_target():
+    assert slot_width(0.0) == slot_width(100.0) == 1.0
+    for rate in (300.0, 1_000.0, 11_200.0, 65_000.0):
+        width = slot_width(rate)
+        assert math.frexp(width)[0] == 0.5  # a power of two
+        assert rate * width <= 256 < 2 * rate * width
+    assert slot_width(1e9) == 1 / 256
+
+
+@pytest.mark.parametrize("slot", [0.0, -1.0, 0.3, math.inf, math.nan])
+def test_slot_must_be_a_power_of_two(slot):
+    with pytest.raises(ValueError, match="power of two"):
+        Environment(slot=slot)
+
+
+def test_slot_width_leaves_a_runs_numbers_alone(monkeypatch):
+    """A whole model run with hour slots and with 1/64 h slots: the same records."""
+    from sim import engine, load_scenario, run_once
+
+    scenario = load_scenario("baseline", {"demand.orders_per_day": 120, "run.horizon": "10d",
+                                          "run.warmup": "2d"})
+    runs = []
+    for width in (1.0, 1 / 64):
+        monkeypatch.setattr("sim.world.slot_width", lambda rate, width=width: width)
+        runs.append(run_once(scenario, "self_built", 0))
+    assert engine.slot_width(1e6) < 1.0
+    assert runs[0].kpis == runs[1].kpis
+    assert runs[0].cases.equals(runs[1].cases)
+    assert runs[0].ledger.equals(runs[1].ledger)
 
 
 def test_empty_schedule_and_peek():
