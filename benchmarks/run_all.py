@@ -16,6 +16,7 @@ import sys
 
 import bench_engine
 import bench_full
+import bench_live
 import bench_main
 import bench_scaling
 import bench_sweep
@@ -126,7 +127,11 @@ def main() -> None:
         log("scaling ...")
         factors = (1, 10) if args.quick else (1, 10, 100)
         scaling = bench_scaling.measure(reps, factors, log=log)
-        sections.append("## 3. Scaling\n\n" + bench_scaling.markdown(scaling))
+        live = bench_live.measure(reps, 100_000 if args.quick else 400_000, log)
+        sections.append("## 3. Scaling\n\n" + bench_scaling.markdown(scaling)
+                        + "\n\n**For comparison, bare SimPy** (`bench_live.py`): the same "
+                        "events per customer, only the number of processes alive at once "
+                        "grows.\n\n" + bench_live.markdown(live))
     if "main" in only:
         log("main job ...")
         main_runs = bench_main.measure(1, log)
