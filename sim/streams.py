@@ -122,6 +122,8 @@ class CaseDraws:
         # its id cannot be reused while the entry lives.
         self._values: dict[tuple[str, int, int], tuple[Dist, list[np.ndarray | None]]] = {}
         self._bitgens: dict[str, list] = {}  # purpose -> [PCG64, Generator, position]
+        self._value_columns: dict[str, list[tuple[int, tuple]]] = {}  # purpose -> (k, entry)
+        self._read: dict[str, set[int]] = {}  # purpose -> the columns read as uniforms
         self._held: dict[int, list[list]] = {}  # block -> the block lists that hold it
         self._oldest = 0  # blocks below this one are dropped
         self._front = -1  # newest block generated
@@ -188,6 +190,7 @@ class CaseDraws:
         entry = self._values.get(key)
         if entry is None:
             entry = self._values[key] = (dist, [None] * self._n_blocks)
+            self._value_columns.setdefault(purpose, []).append((k, entry))
         return entry
 
     def release(self) -> None:
@@ -226,6 +229,7 @@ class CaseDraws:
         return float(dist.ppf(self._spill(purpose, case, k)))
 
     def _uniform_miss(self, purpose: str, case: int, k: int) -> float:
+        self._read.setdefault(purpose, set()).add(k)
         blocks, b = self._column_blocks(purpose, k), case >> _SHIFT
         if b < self._oldest:
             return self._direct(purpose, case, k)
@@ -251,6 +255,8 @@ class CaseDraws:
             return np.asarray(dist.ppf(np.array([u])), dtype=float).item()
         if uniforms is None:  # not kept: most value columns are never read as uniforms
             uniforms = self._block(purpose, k, b)
+            if entry[1][b] is not None:  # filled with the purpose's other columns in use
+                return entry[1][b].item(case & _MASK)
         block = entry[1][b] = np.asarray(dist.ppf(uniforms), dtype=float)
         self._hold(entry[1], b)
         return block.item(case & _MASK)
@@ -284,7 +290,29 @@ class CaseDraws:
         state[1].random(out=matrix)
         block = matrix[:, k].copy()
         state[2] = (first + rows) * self.slots
+        self._fill(purpose, k, b, matrix)
         return block
+
+    def _fill(self, purpose: str, k: int, b: int, matrix: np.ndarray) -> None:
+        """Cut block ``b`` of the purpose's other columns in use out of the matrix just drawn.
+
+        Each column of a purpose is its own column of the same matrix: without this, the
+        first draw of each column in a block drew the whole matrix again (about half of the
+        matrices a baseline run drew). Only columns that the previous block used get one (a
+        column some blocks never use would be held for nothing); value columns get it
+        through their distribution, as :meth:`_value_miss` does.
+        """
+        columns = self._uniforms[purpose]
+        for j in self._read.get(purpose, ()):  # not the value columns' unread uniform lists
+            blocks = columns[j]
+            if j != k and blocks[b] is None and b and blocks[b - 1] is not None:
+                blocks[b] = matrix[:, j].copy()
+                self._hold(blocks, b)
+        for j, (dist, blocks) in self._value_columns.get(purpose, ()):
+            if blocks[b] is None and b and blocks[b - 1] is not None \
+                    and dist.kind != "deterministic":
+                blocks[b] = np.asarray(dist.ppf(matrix[:, j].copy()), dtype=float)
+                self._hold(blocks, b)
 
     def _direct(self, purpose: str, case: int, k: int) -> float:
         """The matrix's uniform of (``case``, ``k``) from the stream itself."""

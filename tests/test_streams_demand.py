@@ -169,6 +169,25 @@ def test_case_draws_kept_a_window_at_a_time_are_the_full_matrix_in_any_order():
     np.testing.assert_array_equal(windowed.column("contact/handle", 4), full[:, 4])
 
 
+def test_a_blocks_matrix_is_drawn_once_for_the_columns_in_use(monkeypatch):
+    """Once a purpose's columns are in use, a new block's matrix is drawn once for all of them
+    (each column's first use used to draw it again), and the draws stay the full matrix's."""
+    from sim.config.distributions import Dist
+
+    n = 3 * 4096
+    full = CaseDraws(Streams(5, 0), n).uniforms("parcel/scan")
+    draws = CaseDraws(Streams(5, 0), n, created=np.linspace(0.0, 100.0, n))
+    dist = Dist("exponential", (2.0,))
+    drawn = []
+    block = CaseDraws._block
+    monkeypatch.setattr(CaseDraws, "_block",
+                        lambda self, *args: drawn.append(args) or block(self, *args))
+    for case in range(n):
+        for k in range(3):
+            assert draws.uniform("parcel/scan", case, k) == full[case, k]
+        assert draws.value("parcel/scan", dist, case, 4) == dist.ppf(full[case:case + 1, 4])[0]
+    assert len(drawn) == 4 + 2  # block 0: each column's first use; blocks 1 and 2: once
+
 
 def test_block_accessors_give_the_draws_floats_and_release_empties_them():
     from sim.config.distributions import Dist
