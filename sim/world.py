@@ -67,6 +67,10 @@ class World:
         self.end = scenario.run.horizon + scenario.run.drain
         self.draws = CaseDraws(streams, len(cases), created=cases.created)
         self.records = CaseRecords(len(cases))
+        #: Each case's type and first channel codes as Python ints, for providers that route
+        #: per case (a list cell reads faster than a numpy scalar).
+        self.case_type_codes: list[int] = cases.case_type.tolist()
+        self.channel_codes: list[int] = cases.channel.tolist()
         self.ledger = Ledger()
         self.monitor = Monitor()
         self.open_cases = 0

@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Generator
 
 from ..config.fields import build
-from .base import ContactResult, record_contact, record_wrong_answer
+from .base import RESOLVED, UNRESOLVED, record_contact, record_wrong_answer
 from .in_house.contact_params import AgentGroup
 from .in_house.roster import RosteredPool
 from .staffing import book_roster
@@ -50,7 +50,8 @@ class BackOffice:
         self.name = name
         self.pool = RosteredPool(self.env, group.agents_by_hour())
         self._tickets = self.world.records.add("backoffice_tickets", "i2", 0,
-                                               "tickets worked by the back office")
+                                               "tickets worked by the back office", live=True)
+        self._book_contact = self.world.ledger.booker("contact", "variable")
 
     def work(self, case: int, since: float, handle_factor: float = 1.0) -> Generator:
         """Tickets for ``case`` until resolved or ``max_contacts``; a :class:`ContactResult`.
@@ -65,8 +66,8 @@ class BackOffice:
                 self.world.cases.type_name(case), self.world.cases.channel_name(case))
         waited_from = since
         while True:
-            k = int(self._tickets[case])
-            self._tickets[case] += 1
+            k = self._tickets[case]
+            self._tickets[case] = k + 1
             request = self.pool.request(0)
             self.pool.waiting += 1
             try:
@@ -82,14 +83,12 @@ class BackOffice:
             finally:
                 self.pool.release(request)
             rec["staff_time_h"][case] += duration
-            self.world.ledger.charge(case=case, time=env.now, component="contact",
-                                     kind="variable",
-                                     amount=staff.cost_per_contact.get(channel, 0.0))
+            self._book_contact(case, env._now, staff.cost_per_contact.get(channel, 0.0))
             if draws.uniform("backoffice/fcr", case, k) < self.group.fcr_at(env.now):
-                return ContactResult("resolved")
+                return RESOLVED
             record_wrong_answer(self.world, case)
             if k + 1 >= staff.max_contacts:
-                return ContactResult("unresolved")
+                return UNRESOLVED
             yield env.timeout(draws.value("backoffice/repeat_delay", staff.repeat_delay, case, k))
             waited_from = env.now
 

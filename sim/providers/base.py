@@ -95,6 +95,14 @@ class ContactResult:
         return self.outcome == "resolved"
 
 
+#: One result per outcome, shared by every provider (a frozen dataclass costs a call per
+#: instance, and a result is made per contact stage).
+RESULTS: dict[str, ContactResult] = {outcome: ContactResult(outcome) for outcome in
+                                     ("resolved", "unresolved", "abandoned", "blocked")}
+RESOLVED = RESULTS["resolved"]
+UNRESOLVED = RESULTS["unresolved"]
+
+
 @runtime_checkable
 class StageProvider(Protocol):
     """What the world calls on every provider, whatever its stage (see :class:`Provider`)."""

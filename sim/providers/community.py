@@ -43,7 +43,7 @@ from ..config.errors import Problem
 from ..config.fields import dist, duration, money, number, probability, strings, table
 from ..config.vocab import CASE_TYPES, CHANNELS
 from .backoffice import BUSINESS_HOURS, BackOffice
-from .base import ContactResult, Provider, record_contact, record_wrong_answer
+from .base import RESOLVED, Provider, record_contact, record_wrong_answer
 from .in_house.contact import ContactCentre
 from .in_house.contact_params import AgentGroup, ContactCentreParams
 from .registry import register_provider
@@ -156,6 +156,13 @@ def deflection(params: CommunityParams, orders_per_day: float) -> float:
     return params.max_deflection * size / (size + params.half_deflection_size)
 
 
+def _takes(params: CommunityParams) -> list[list[bool]]:
+    """Whether the forum takes a case, by case type code and first channel code (read per
+    case: two list cells instead of two name lookups and tuple scans)."""
+    return [[case_type in params.case_types and channel in params.channels
+             for channel in CHANNELS] for case_type in CASE_TYPES]
+
+
 @register_provider("community", "contact", CommunityParams)
 class Community(Provider):
     """Community forum: peer answers with a probability and a delay, staff fall-back."""
@@ -173,6 +180,7 @@ class Community(Provider):
         self._open_posts = 0
         self._answer_times: np.ndarray | None = None
         world.records.add("community_posted", "?", False, "the case was posted in the forum")
+        self._takes = _takes(params)
 
     # --- the service ------------------------------------------------------------------------
     def serve(self, case: int, handle_factor: float = 1.0,
@@ -187,16 +195,16 @@ class Community(Provider):
             Passed to the staff centre when the case reaches staff (see
             :meth:`ContactCentre.serve`).
         """
-        p, rec, draws = self.params, self.world.records, self.world.draws
-        env, cases = self.env, self.world.cases
-        if (cases.type_name(case) not in p.case_types
-                or cases.channel_name(case) not in p.channels
-                or draws.uniform("community/uptake", case) >= p.uptake):
+        p, world = self.params, self.world
+        rec, draws, env = world.records, world.draws, self.env
+        # With uptake 1 every eligible case posts (a uniform is below 1 for sure: no draw).
+        if (not self._takes[world.case_type_codes[case]][world.channel_codes[case]]
+                or (p.uptake < 1.0 and draws.uniform("community/uptake", case) >= p.uptake)):
             return (yield from self.staff.serve(case, handle_factor, fcr_override))
-        posted = env.now
+        posted = env._now
         if draws.uniform("community/deflect", case) < self.deflection:
             self._peer_answer(case, posted)
-            return ContactResult("resolved")
+            return RESOLVED
         rec["community_posted"][case] = True
         self._post_times.append(posted)
         self._open_posts += 1
@@ -207,7 +215,7 @@ class Community(Provider):
                 if draws.uniform("community/correct", case) < p.correct_probability:
                     if env.now - posted <= p.fast_within:
                         self._csat_factor[case] *= p.trust_effect
-                    return ContactResult("resolved")
+                    return RESOLVED
                 record_wrong_answer(self.world, case)
                 yield env.timeout(draws.value("community/notice", p.notice_delay, case))
                 since = env.now  # the repeat contact's own wait starts when it is made
@@ -273,5 +281,6 @@ class Community(Provider):
     def apply_params(self, params: CommunityParams) -> None:
         """New parameters (a scenario event): the staff centre's and back office's too."""
         super().apply_params(params)
+        self._takes = _takes(params)
         self.staff.apply_params(params.staff)
         self.backoffice.apply_params(params.staff, params.backoffice)

@@ -23,7 +23,7 @@ from heapq import heappush
 
 from ...config.vocab import CASE_TYPES, CHANNELS
 from ...streams import BLOCK_MASK, BLOCK_SHIFT
-from ..base import ContactResult, Provider, record_contact
+from ..base import RESOLVED, RESULTS, Provider, record_contact
 from ..registry import register_provider
 from ..staffing import book_daily, book_roster
 from .contact_params import ContactCentreParams
@@ -46,12 +46,6 @@ class _Group:
         # Read per answered contact: FCR when it has no learning curve (fcr_at would return
         # it for any time), else None.
         self.fixed_fcr = params.fcr if params.fcr_gain_per_quarter == 0.0 else None
-
-
-#: The stage's results, built once (a frozen dataclass costs a call per instance).
-_RESULTS = {outcome: ContactResult(outcome)
-            for outcome in ("resolved", "unresolved", "abandoned", "blocked")}
-_RESOLVED = _RESULTS["resolved"]
 
 
 @register_provider("in_house", "contact", ContactCentreParams)
@@ -78,8 +72,8 @@ class ContactCentre(Provider):
         self._route: dict[tuple[str, str], tuple] = {}
         self._handle: dict[tuple[str, str], list] = {}  # draws.value_blocks
         # Case type and first channel codes as Python ints (a numpy scalar read costs more).
-        self._case_type = world.cases.case_type.tolist()
-        self._first_channel = world.cases.channel.tolist()
+        self._case_type = world.case_type_codes
+        self._first_channel = world.channel_codes
         # Every answered contact books its cost: the ledger's charge with its component and
         # kind looked up once.
         self._book_contact = world.ledger.booker("contact", "variable")
@@ -170,7 +164,7 @@ class ContactCentre(Provider):
                     self._switches[case] += 1
                 elif (attempts >= p.max_attempts
                         or draws.uniform("contact/retry", case, k) >= p.retry_probability):
-                    return _RESULTS["unresolved" if answered else outcome]
+                    return RESULTS["unresolved" if answered else outcome]
                 yield env.timeout(draws.value("contact/retry_delay", p.retry_delay, case, k))
             answered += 1
             # Handling: the parameters in force when the agent answers.
@@ -214,10 +208,10 @@ class ContactCentre(Provider):
                 fcr = fcr_override
             # A uniform is below 1 for sure: with FCR 1 (validation queues) skip the draw.
             if fcr >= 1.0 or draws.uniform("contact/fcr", case, k) < fcr:
-                return _RESOLVED
+                return RESOLVED
             rec["wrong_answers"][case] += 1  # as record_wrong_answer
             if answered >= p.max_contacts:
-                return _RESULTS["unresolved"]
+                return RESULTS["unresolved"]
             yield env.timeout(draws.value("contact/repeat_delay", p.repeat_delay, case, k))
 
     def _switch_to(self, case: int, channel: str, k: int) -> str | None:

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from ...config.errors import Problem
 from ...config.fields import dist, flag, money, number, probability, strings
 from ...config.vocab import CASE_TYPES, CHANNELS
-from ..base import ContactResult, ContactStage, Overlay, record_contact, record_wrong_answer
+from ..base import RESOLVED, ContactStage, Overlay, record_contact, record_wrong_answer
 from ..registry import register_overlay
 from ..staffing import book_daily
 
@@ -73,6 +73,13 @@ class ChatbotParams:
         return []
 
 
+def _takes(params: ChatbotParams) -> list[list[bool]]:
+    """Whether the bot takes a case's channel and type, by case type code and first channel
+    code (read per contact: two list cells instead of two name lookups and tuple scans)."""
+    return [[case_type in params.case_types and channel in params.channels
+             for channel in CHANNELS] for case_type in CASE_TYPES]
+
+
 @register_overlay("chatbot", "contact", ChatbotParams)
 class Chatbot(Overlay):
     """AI chatbot in front of the contact stage: containment, warm or cold escalation."""
@@ -82,7 +89,9 @@ class Chatbot(Overlay):
     def __init__(self, world, params: ChatbotParams, name: str, inner):
         super().__init__(world, params, name, inner)
         self._conversations = world.records.add("bot_conversations", "i2", 0,
-                                                "conversations with the chatbot")
+                                                "conversations with the chatbot", live=True)
+        self._book = world.ledger.booker("chatbot", "variable")
+        self._takes = _takes(params)
         # The wrapped provider is held to the contact stage's contract (it takes the hand-over
         # arguments), so the bot passes them on without inspecting its signature.
         if not isinstance(inner, ContactStage):
@@ -90,10 +99,9 @@ class Chatbot(Overlay):
 
     def serves(self, case: int) -> bool:
         """Whether the bot takes this contact (channel, case type, hour of the day)."""
-        p, cases = self.params, self.world.cases
-        hour = self.env.now % 24.0
-        return (cases.channel_name(case) in p.channels
-                and cases.type_name(case) in p.case_types
+        p, world = self.params, self.world
+        hour = self.env._now % 24.0
+        return (self._takes[world.case_type_codes[case]][world.channel_codes[case]]
                 and p.open_from <= hour < p.open_until
                 and self._up(case))
 
@@ -102,7 +110,7 @@ class Chatbot(Overlay):
         a = self.params.availability
         if a >= 1.0 or a <= 0.0:
             return a >= 1.0
-        k = int(self._conversations[case])
+        k = self._conversations[case]
         return self.world.draws.uniform("chatbot/up", case, k) < a
 
     def serve(self, case: int, handle_factor: float = 1.0,
@@ -118,30 +126,32 @@ class Chatbot(Overlay):
         fcr_override : float, optional
             Passed on to the wrapped provider.
         """
+        # The wrapped provider's generator is delegated to directly: each level of
+        # `yield from` resumes one more frame per event of the case's contact stage.
+        inner: ContactStage = self.inner
         if not self.serves(case):
-            return (yield from self._inner_serve(case, handle_factor, fcr_override))
+            return (yield from inner.serve(case, handle_factor, fcr_override))
         p, rec, draws = self.params, self.world.records, self.world.draws
-        k = int(self._conversations[case])
-        self._conversations[case] += 1
+        k = self._conversations[case]
+        self._conversations[case] = k + 1
         rec["bot_handled"][case] = True
         record_contact(self.world, case, 0.0, p.discourtesy)
         yield self.env.timeout(draws.value("chatbot/conversation", p.bot_time, case, k))
-        self.world.ledger.charge(case=case, time=self.env.now, component="chatbot",
-                                 kind="variable", amount=p.cost_per_conversation)
+        self._book(case, self.env._now, p.cost_per_conversation)
         if draws.uniform("chatbot/contain", case, k) < p.containment:
             rec["bot_resolved"][case] = True
-            return ContactResult("resolved")
+            return RESOLVED
         record_wrong_answer(self.world, case)  # the bot did not settle it: a human next
         if p.warm_transfer:
             handle_factor *= p.warm_handle_factor
         else:
             rec["transfers"][case] += 1
-        return (yield from self._inner_serve(case, handle_factor, fcr_override))
-
-    def _inner_serve(self, case: int, handle_factor: float,
-                     fcr_override: float | None) -> Generator:
-        inner: ContactStage = self.inner
         return (yield from inner.serve(case, handle_factor, fcr_override))
+
+    def apply_params(self, params: ChatbotParams) -> None:
+        """New parameters (a scenario event): the channels and case types it takes too."""
+        super().apply_params(params)
+        self._takes = _takes(params)
 
     def finish(self) -> None:
         """Book the licence for the horizon, day by day (fixed, not tied to a case)."""
