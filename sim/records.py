@@ -98,6 +98,10 @@ class CaseRecords(dict):
         self.n = n
         self.meanings: dict[str, str] = {}
         self._live: dict[str, str] = {}  # list columns not yet frozen -> their dtype
+        #: Writers of single cells of the numpy columns: ``views[name][case] = value`` writes
+        #: the array's cell through a :class:`memoryview` (~60 ns against ~300 for a numpy
+        #: scalar write), for the contact path's first-contact fields and the case's close.
+        self.views: dict[str, memoryview] = {}
         self.frozen = False
         for name, (dtype, fill, meaning) in FIELDS.items():
             self.add(name, dtype, fill, meaning, live=name in LIVE)
@@ -119,6 +123,7 @@ class CaseRecords(dict):
                 self._live[name] = dtype
             else:
                 self.columns[name] = np.full(self.n, fill, dtype=dtype)
+                self.views[name] = memoryview(self.columns[name])
             self.meanings[name] = meaning
         return self.columns[name]
 
@@ -143,7 +148,7 @@ class CaseRecords(dict):
             raise RuntimeError(f"case {case} closed twice "
                                f"({TERMINAL_STATES[terminal[case]]}, {state})")
         terminal[case] = TERMINAL_CODE[state]
-        self.columns["closed_at"][case] = at
+        self.views["closed_at"][case] = at
 
     def to_frame(self, copy: bool = True) -> pd.DataFrame:
         """The records as a table; ``terminal`` as its state name.

@@ -16,7 +16,7 @@ from collections.abc import Callable, Generator
 
 from simpy.events import URGENT, Event
 
-from ..config.vocab import CASE_TYPES
+from ..config.vocab import CASE_TYPES, TERMINAL_CODE
 from ..processes import _StartsOn
 
 JOURNEYS: dict[str, Callable[..., Generator]] = {}
@@ -66,8 +66,14 @@ class _Case(_StartsOn):
         self._resume(event)
 
     def _returned(self, state: str) -> None:
-        world = self._world  # World.close, inline (once per case)
-        world.records.close(self._case, state, world.env.now)
+        # World.close and CaseRecords.close, inline (once per case)
+        world, case = self._world, self._case
+        rec = world.records
+        terminal = rec["terminal"]
+        if terminal[case] != 0:
+            rec.close(case, state, world.env._now)  # raises: closed twice
+        terminal[case] = TERMINAL_CODE[state]
+        rec.views["closed_at"][case] = world.env._now
         world.open_cases -= 1
 
 

@@ -59,8 +59,9 @@ def record_answer(world: World, case: int, wait: float, discourtesy: float = 0.0
     # Only this function books answers and first responses, so the first answer is the one
     # that finds none before it (no NaN test of first_response_at needed).
     if k == 0:
-        rec["first_response_at"][case] = world.env.now
-        rec["first_wait_h"][case] = wait
+        views = rec.views
+        views["first_response_at"][case] = world.env._now
+        views["first_wait_h"][case] = wait
 
 
 def record_contact(world: World, case: int, wait: float, discourtesy: float = 0.0) -> None:

@@ -97,6 +97,7 @@ class ContactCentre(Provider):
         # every extra generator is built per contact. Other routes go through _reach_agent.
         p, world, env = self.params, self.world, self.env
         rec, draws = world.records, world.draws
+        views = rec.views  # single-cell writes of numpy columns (see CaseRecords.views)
         attempt_index, attempts_col = self._attempt, rec["attempts"]
         case_type = CASE_TYPES[self._case_type[case]]
         switched = self._channel[case]
@@ -145,13 +146,13 @@ class ContactCentre(Provider):
                         wait = env._now - arrived
                         if served is False:
                             if attempts_col[case] == 1:
-                                rec["queued"][case] = True
-                                rec["first_attempt_wait_h"][case] = wait
+                                views["queued"][case] = True
+                                views["first_attempt_wait_h"][case] = wait
                             outcome, wait = "abandoned", None
                     if wait is not None:
                         if attempts_col[case] == 1:
-                            rec["queued"][case] = wait > 0
-                            rec["first_attempt_wait_h"][case] = wait
+                            views["queued"][case] = wait > 0
+                            views["first_attempt_wait_h"][case] = wait
                         record_contact(world, case, wait, group.params.discourtesy)
                         break
                 rec["abandonments" if outcome == "abandoned" else "blocked"][case] += 1
@@ -231,6 +232,7 @@ class ContactCentre(Provider):
         request or None)``."""
         primary, cap, patience_dist, priority, overflow = route
         env, rec = self.env, self.world.records
+        views = rec.views
         # Blocked only when the waiting room is full and no server is free (with cap 0, an
         # idle agent still answers: M/M/c/c).
         if (cap is not None and primary.waiting_by_channel[channel] >= cap
@@ -268,8 +270,8 @@ class ContactCentre(Provider):
                 r.cancel()
         wait = env.now - arrived
         if rec["attempts"][case] == 1:
-            rec["queued"][case] = wait > 0
-            rec["first_attempt_wait_h"][case] = wait
+            views["queued"][case] = wait > 0
+            views["first_attempt_wait_h"][case] = wait
         if chosen is None:
             return "abandoned", primary, None
         record_contact(self.world, case, wait, chosen.params.discourtesy)
