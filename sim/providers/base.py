@@ -54,7 +54,7 @@ def record_answer(world: World, case: int, wait: float, discourtesy: float = 0.0
     answers = rec["answers"]
     k = answers[case]
     if discourtesy > 0 and world.draws.uniform("contact/courtesy", case, k) < discourtesy:
-        rec["discourteous"][case] += 1
+        rec.views["discourteous"][case] += 1
     answers[case] = k + 1
     # Only this function books answers and first responses, so the first answer is the one
     # that finds none before it (no NaN test of first_response_at needed).
@@ -76,7 +76,7 @@ def record_contact(world: World, case: int, wait: float, discourtesy: float = 0.
 
 def record_wrong_answer(world: World, case: int) -> None:
     """Book that the last answer to ``case`` was wrong or did not settle its question."""
-    world.records["wrong_answers"][case] += 1
+    world.records.views["wrong_answers"][case] += 1
 
 
 @dataclass(frozen=True)

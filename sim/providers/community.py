@@ -173,7 +173,7 @@ class Community(Provider):
         super().__init__(world, params, name)
         self.staff = ContactCentre(world, params.staff, name)
         self.backoffice = BackOffice(self, params.backoffice, f"{name}:backoffice")
-        self._csat_factor = world.records["csat_factor"]
+        self._csat_factor = world.records.views["csat_factor"]
         #: P(deflected by an existing thread), growing with the community's size.
         self.deflection = deflection(params, world.scenario.demand.orders_per_day)
         self._post_times: list[float] = []
@@ -205,7 +205,7 @@ class Community(Provider):
         if draws.uniform("community/deflect", case) < self.deflection:
             self._peer_answer(case, posted)
             return RESOLVED
-        rec["community_posted"][case] = True
+        rec.views["community_posted"][case] = True
         self._post_times.append(posted)
         self._open_posts += 1
         try:
@@ -237,7 +237,7 @@ class Community(Provider):
 
     def _peer_answer(self, case: int, posted: float) -> None:
         rec = self.world.records
-        rec["community_answered"][case] = True
+        rec.views["community_answered"][case] = True
         record_contact(self.world, case, self.env.now - posted, self.params.discourtesy)
 
     # --- delegation, accounting and monitoring ------------------------------------------------

@@ -155,7 +155,7 @@ class ContactCentre(Provider):
                             views["first_attempt_wait_h"][case] = wait
                         record_contact(world, case, wait, group.params.discourtesy)
                         break
-                rec["abandonments" if outcome == "abandoned" else "blocked"][case] += 1
+                views["abandonments" if outcome == "abandoned" else "blocked"][case] += 1
                 attempts += 1
                 target = self._switch_to(case, channel, k) if attempts < p.max_attempts \
                     else None
@@ -187,7 +187,7 @@ class ContactCentre(Provider):
                 duration *= hp.repeat_handle_factor
             if hp.transfer_probability and draws.uniform("contact/transfer", case, k) < \
                     hp.transfer_probability:
-                rec["transfers"][case] += 1
+                views["transfers"][case] += 1
                 duration += draws.value("contact/transfer_time", hp.transfer_time, case, k)
             try:
                 yield env.timeout(duration)
@@ -210,7 +210,7 @@ class ContactCentre(Provider):
             # A uniform is below 1 for sure: with FCR 1 (validation queues) skip the draw.
             if fcr >= 1.0 or draws.uniform("contact/fcr", case, k) < fcr:
                 return RESOLVED
-            rec["wrong_answers"][case] += 1  # as record_wrong_answer
+            views["wrong_answers"][case] += 1  # as record_wrong_answer
             if answered >= p.max_contacts:
                 return RESULTS["unresolved"]
             yield env.timeout(draws.value("contact/repeat_delay", p.repeat_delay, case, k))

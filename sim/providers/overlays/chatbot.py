@@ -134,18 +134,18 @@ class Chatbot(Overlay):
         p, rec, draws = self.params, self.world.records, self.world.draws
         k = self._conversations[case]
         self._conversations[case] = k + 1
-        rec["bot_handled"][case] = True
+        rec.views["bot_handled"][case] = True
         record_contact(self.world, case, 0.0, p.discourtesy)
         yield self.env.timeout(draws.value("chatbot/conversation", p.bot_time, case, k))
         self._book(case, self.env._now, p.cost_per_conversation)
         if draws.uniform("chatbot/contain", case, k) < p.containment:
-            rec["bot_resolved"][case] = True
+            rec.views["bot_resolved"][case] = True
             return RESOLVED
         record_wrong_answer(self.world, case)  # the bot did not settle it: a human next
         if p.warm_transfer:
             handle_factor *= p.warm_handle_factor
         else:
-            rec["transfers"][case] += 1
+            rec.views["transfers"][case] += 1
         return (yield from inner.serve(case, handle_factor, fcr_override))
 
     def apply_params(self, params: ChatbotParams) -> None:
